@@ -1,0 +1,75 @@
+"""fmgraph: a course reading list as a knowledge graph.
+
+The Python API mirrors the command line::
+
+    from pathlib import Path
+    import fmgraph
+
+    store = fmgraph.open_store(fmgraph.bundled_data())   # build (cached) and open
+    fmgraph.find_path(store, "rlhf", "dpo")                # prerequisite chain
+    fmgraph.learning_plan(store, "dpo")                    # ordered plan
+    fmgraph.run_query(store, "SELECT ...")                 # read-only SPARQL
+    fmgraph.full_graph(store)                              # networkx view
+    fmgraph.load_catalog(Path("data"))                     # the YAML as dataclasses
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "__version__",
+    "bundled_data",
+    "export_bytes",
+    "find_path",
+    "full_graph",
+    "graph_stats",
+    "learning_plan",
+    "load_catalog",
+    "open_store",
+    "prerequisite_graph",
+    "run_query",
+    "show_node",
+    "validate_data",
+]
+
+_API = {
+    "bundled_data": ("resources", "data_dir"),
+    "export_bytes": ("export", "export_bytes"),
+    "find_path": ("paths", "find_path"),
+    "full_graph": ("graphview", "full_graph"),
+    "graph_stats": ("stats", "graph_stats"),
+    "learning_plan": ("paths", "learning_plan"),
+    "load_catalog": ("loader", "load_catalog"),
+    "open_store": ("store", "open_store"),
+    "prerequisite_graph": ("graphview", "prerequisite_graph"),
+    "run_query": ("query", "run_query"),
+    "show_node": ("show", "show_node"),
+    "validate_data": ("validate", "validate_data"),
+}
+
+if TYPE_CHECKING:
+    from .export import export_bytes
+    from .graphview import full_graph, prerequisite_graph
+    from .loader import load_catalog
+    from .paths import find_path, learning_plan
+    from .query import run_query
+    from .resources import data_dir as bundled_data
+    from .show import show_node
+    from .stats import graph_stats
+    from .store import open_store
+    from .validate import validate_data
+
+
+def __getattr__(name: str) -> Any:
+    # Imports stay lazy so that `import fmgraph` costs nothing; networkx and rdflib load on use.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("fmgraph")
+    if name in _API:
+        import importlib
+
+        module, attr = _API[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
+    raise AttributeError(f"module 'fmgraph' has no attribute {name!r}")

@@ -1,0 +1,152 @@
+"""Turn a :class:`~fmgraph.model.Catalog` into RDF triples (pyoxigraph terms).
+
+The triples come out in a fixed order, so the same data always gives the same graph, and
+the entailments SPARQL users rely on (``fm:reading``, ``fm:discusses``) are materialized here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from .errors import DataError, Problem
+from .model import Catalog, Concept, Session, Topic, Work
+from .vocab import (
+    CITO,
+    CONCEPT_SCHEME,
+    DCTERMS,
+    FM,
+    RDF,
+    SCHEMA,
+    SKOS,
+    TOPIC_SCHEME,
+    WORK_KINDS,
+    XSD,
+    collection_iri,
+    concept_iri,
+    prerequisite_iri,
+    reading_iri,
+    session_iri,
+    topic_iri,
+    work_iri,
+)
+
+_TYPE = NamedNode(RDF.type)
+_IN_SCHEME = NamedNode(SKOS.inScheme)
+_PREF = NamedNode(SKOS.prefLabel)
+_IDENT = NamedNode(DCTERMS.identifier)
+
+
+def _lit(value: str | int, datatype: str | None = None) -> Literal:
+    return Literal(str(value), datatype=NamedNode(datatype)) if datatype else Literal(str(value))
+
+
+def _topic(t: Topic) -> Iterator[Triple]:
+    s = NamedNode(topic_iri(t.id))
+    yield Triple(s, _TYPE, NamedNode(FM.Topic))
+    yield Triple(s, _IDENT, _lit(t.id))
+    yield Triple(s, _PREF, _lit(t.label))
+    yield Triple(s, _IN_SCHEME, NamedNode(TOPIC_SCHEME))
+    if t.definition:
+        yield Triple(s, NamedNode(SKOS.definition), _lit(t.definition))
+
+
+def _concept(c: Concept) -> Iterator[Triple]:
+    s = NamedNode(concept_iri(c.id))
+    yield Triple(s, _TYPE, NamedNode(FM.Concept))
+    yield Triple(s, _IDENT, _lit(c.id))
+    yield Triple(s, _PREF, _lit(c.label))
+    for alias in c.aliases:
+        yield Triple(s, NamedNode(SKOS.altLabel), _lit(alias))
+    yield Triple(s, NamedNode(SKOS.definition), _lit(c.definition))
+    yield Triple(s, _IN_SCHEME, NamedNode(CONCEPT_SCHEME))
+    yield Triple(s, NamedNode(FM.inTopic), NamedNode(topic_iri(c.topic)))
+    for p in c.requires:
+        node = NamedNode(prerequisite_iri(c.id, p.concept))
+        yield Triple(s, NamedNode(FM.requires), NamedNode(concept_iri(p.concept)))
+        yield Triple(s, NamedNode(FM.hasPrerequisite), node)
+        yield Triple(node, _TYPE, NamedNode(FM.Prerequisite))
+        yield Triple(node, NamedNode(FM.dependent), s)
+        yield Triple(node, NamedNode(FM.prerequisite), NamedNode(concept_iri(p.concept)))
+        yield Triple(node, NamedNode(FM.reason), _lit(p.reason))
+
+
+def _work(w: Work) -> Iterator[Triple]:
+    s = NamedNode(work_iri(w.id))
+    yield Triple(s, _TYPE, NamedNode(FM.Work))
+    yield Triple(s, _TYPE, NamedNode(WORK_KINDS[w.kind]))
+    yield Triple(s, _IDENT, _lit(w.id))
+    yield Triple(s, NamedNode(DCTERMS.title), _lit(w.title))
+    if w.arxiv:
+        yield Triple(s, NamedNode(FM.arxivId), _lit(w.arxiv))
+    for url in w.urls:
+        yield Triple(s, NamedNode(SCHEMA.url), NamedNode(url))
+    if w.year is not None:
+        yield Triple(s, NamedNode(DCTERMS.issued), _lit(f"{w.year:04d}", XSD.gYear))
+    for author in w.authors:
+        yield Triple(s, NamedNode(DCTERMS.creator), _lit(author))
+    if w.doi:
+        yield Triple(s, NamedNode(FM.doi), _lit(w.doi))
+    if w.description:
+        yield Triple(s, NamedNode(DCTERMS.description), _lit(w.description))
+    for concept_id in w.introduces:
+        yield Triple(s, NamedNode(FM.introduces), NamedNode(concept_iri(concept_id)))
+    for concept_id in dict.fromkeys(w.introduces + w.discusses):
+        yield Triple(s, NamedNode(FM.discusses), NamedNode(concept_iri(concept_id)))
+    for cited in w.cites:
+        yield Triple(s, NamedNode(CITO.cites), NamedNode(work_iri(cited)))
+
+
+def _session(x: Session) -> Iterator[Triple]:
+    s = NamedNode(session_iri(x.code))
+    yield Triple(s, _TYPE, NamedNode(FM.Session))
+    yield Triple(s, _IDENT, _lit(x.code))
+    yield Triple(s, NamedNode(DCTERMS.title), _lit(x.title))
+    if x.date is not None:
+        yield Triple(s, NamedNode(DCTERMS.date), _lit(x.date.isoformat(), XSD.date))
+    if x.collection:
+        c = NamedNode(collection_iri(x.collection))
+        yield Triple(s, NamedNode(FM.inCollection), c)
+        yield Triple(c, _TYPE, NamedNode(FM.Collection))
+        yield Triple(c, _IDENT, _lit(x.collection))
+        yield Triple(c, _PREF, _lit(x.collection))
+    for topic_id in x.topics:
+        yield Triple(s, NamedNode(FM.hasTopic), NamedNode(topic_iri(topic_id)))
+    role_property = {"required": FM.requiredReading, "further": FM.furtherReading}
+    for position, role, work_id in x.readings():
+        work = NamedNode(work_iri(work_id))
+        reading = NamedNode(reading_iri(x.code, position))
+        yield Triple(s, NamedNode(role_property[role]), work)
+        yield Triple(s, NamedNode(FM.reading), work)
+        yield Triple(s, NamedNode(FM.hasReading), reading)
+        yield Triple(reading, _TYPE, NamedNode(FM.Reading))
+        yield Triple(reading, NamedNode(FM.session), s)
+        yield Triple(reading, NamedNode(FM.work), work)
+        yield Triple(reading, NamedNode(FM.position), _lit(position, XSD.integer))
+        yield Triple(reading, NamedNode(FM.role), _lit(role))
+
+
+def catalog_triples(catalog: Catalog) -> Iterator[Triple]:
+    """Every triple the catalog states, in a deterministic order; bad URLs raise DataError."""
+    yield Triple(NamedNode(CONCEPT_SCHEME), _TYPE, NamedNode(SKOS.ConceptScheme))
+    yield Triple(NamedNode(CONCEPT_SCHEME), _PREF, _lit("fmgraph concepts"))
+    yield Triple(NamedNode(TOPIC_SCHEME), _TYPE, NamedNode(SKOS.ConceptScheme))
+    yield Triple(NamedNode(TOPIC_SCHEME), _PREF, _lit("fmgraph topics"))
+    for topic in catalog.topics.values():
+        yield from _topic(topic)
+    for concept in catalog.concepts.values():
+        yield from _concept(concept)
+    for work in catalog.works.values():
+        try:
+            yield from _work(work)
+        except ValueError as e:  # pyoxigraph rejects an invalid IRI, e.g. a URL with a space
+            raise DataError(
+                [
+                    Problem(
+                        work.source.file, work.source.line, f"work {work.id!r}", f"invalid URL: {e}"
+                    )
+                ]
+            ) from e
+    for session in catalog.sessions.values():
+        yield from _session(session)

@@ -1,0 +1,87 @@
+"""Write the graph as RDF (Turtle, N-Triples, JSON-LD, RDF/XML) or, from the networkx view,
+as GraphML and GEXF for Gephi. Output is byte-identical for the same data, and written to a
+temporary file that is renamed into place, so a failed export never leaves half a file."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Triple, serialize
+
+from .errors import OutputError
+from .store import GraphStore
+from .vocab import ID, PREFIXES
+
+RDF_FORMATS = {
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdfxml": RdfFormat.RDF_XML,
+}
+GRAPH_FORMATS = ("graphml", "gexf")
+FORMATS = (*RDF_FORMATS, *GRAPH_FORMATS)
+EXPORT_PREFIXES = {
+    **PREFIXES,
+    "concept": f"{ID}concept/",
+    "session": f"{ID}session/",
+    "work": f"{ID}work/",
+    "topic": f"{ID}topic/",
+}
+
+
+def _sort_key(t: Triple) -> tuple[str, str, str]:
+    return (str(t.subject), str(t.predicate), str(t.object))
+
+
+def rdf_bytes(triples: Iterable[Triple], fmt: RdfFormat) -> bytes:
+    """``triples`` serialized in ``fmt``, with the fmgraph prefixes where the format has them."""
+    return serialize(triples, format=fmt, prefixes=EXPORT_PREFIXES) or b""
+
+
+def export_bytes(store: GraphStore, fmt: str) -> bytes:
+    """The whole graph in ``fmt``, deterministic: triples sorted, no dates, no blank-node ids."""
+    if fmt in RDF_FORMATS:
+        triples = sorted(store.triples(), key=_sort_key)
+        return rdf_bytes(triples, RDF_FORMATS[fmt])
+    import networkx as nx
+
+    from .graphview import full_graph
+
+    graph = full_graph(store)
+    if fmt == "graphml":
+        return "\n".join(nx.generate_graphml(graph)).encode() + b"\n"
+    if fmt == "gexf":
+        text = "\n".join(nx.generate_gexf(graph))
+        # networkx stamps today's date into GEXF; drop it so exports are reproducible.
+        return re.sub(r' lastmodifieddate="[^"]*"', "", text).encode() + b"\n"
+    raise OutputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def write_output(data: bytes, output: str | None) -> None:
+    """Write ``data`` to ``output`` atomically, or to standard output when it is None or '-'."""
+    if output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(output)
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as e:
+        raise OutputError(f"cannot write {output}: {e.strerror or e}") from e
+    try:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {output}: {e.strerror or e}") from e

@@ -1,0 +1,411 @@
+"""Load a data directory: YAML files into a validated :class:`~fmgraph.model.Catalog`.
+
+Every problem found is collected with its file, line and entry, and raised together as one
+:class:`~fmgraph.errors.DataError`, so a user fixes them all in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DataError, Problem
+from .model import Catalog, Concept, Prerequisite, Session, Source, Topic, Work
+from .vocab import WORK_KINDS, slug
+
+YAML_SUFFIXES = (".yaml", ".yml")
+RDF_SUFFIXES = (".ttl", ".nt", ".nq")
+ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Mapping(dict[str, Any]):
+    """A YAML mapping that remembers the line it starts on."""
+
+    line: int = 0
+
+
+class _LineLoader(_Loader):  # type: ignore[valid-type,misc]
+    """The safe loader (no Python tags), keeping line numbers on mappings."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Mapping:
+    mapping = _Mapping(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """The files of ``data_dir`` that fmgraph reads, in a stable order."""
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, None, "data directory does not exist")])
+    suffixes = YAML_SUFFIXES + RDF_SUFFIXES
+    return sorted(p for p in data_dir.iterdir() if p.is_file() and p.suffix in suffixes)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file safely; a syntax error or a Python tag is a DataError at its line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataError([Problem(str(path), None, None, f"cannot read file: {e}")]) from e
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(e, "problem", None) or str(e)
+        raise DataError([Problem(str(path), line, None, f"YAML error: {problem}")]) from e
+
+
+class _Entry:
+    """Reads typed fields of one YAML mapping, recording a problem for each bad one."""
+
+    def __init__(self, raw: _Mapping, kind: str, file: str, problems: list[Problem]) -> None:
+        self.raw, self.kind, self.file, self.problems = raw, kind, file, problems
+        self.line = raw.line or None
+        self.name = kind
+
+    def problem(self, message: str) -> None:
+        self.problems.append(Problem(self.file, self.line, self.name, message))
+
+    def check_fields(self, known: Iterable[str]) -> None:
+        allowed = set(known)
+        for key in self.raw:
+            if key not in allowed:
+                self.problem(f"unknown field {key!r} (known: {', '.join(sorted(allowed))})")
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            if required:
+                self.problem(f"missing required field {key!r}")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(f"field {key!r} must be text, got {type(value).__name__}")
+            return None
+        return str(value).strip()
+
+    def texts(self, key: str) -> list[str]:
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+            self.problem(f"field {key!r} must be a list of text")
+            return []
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    def integer(self, key: str) -> int | None:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(f"field {key!r} must be a whole number, got {value!r}")
+            return None
+        return value
+
+    def date(self, key: str) -> datetime.date | None:
+        value = self.raw.get(key)
+        if value is None or isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            self.problem(f"field {key!r} must be a date like 2024-02-06, got {value!r}")
+            return None
+
+
+def _topic(e: _Entry) -> Topic | None:
+    e.check_fields(("id", "label", "definition"))
+    label = e.text("label", required=True)
+    if label is None:
+        return None
+    topic_id = e.text("id") or slug(label)
+    e.name = f"topic {topic_id!r}"
+    return Topic(topic_id, label, e.text("definition"), Source(e.file, e.line))
+
+
+def _concept(e: _Entry) -> Concept | None:
+    e.check_fields(("id", "label", "aliases", "definition", "topic", "requires"))
+    label = e.text("label", required=True)
+    concept_id = e.text("id") or (slug(label) if label else None)
+    if concept_id:
+        e.name = f"concept {concept_id!r}"
+    definition = e.text("definition", required=True)
+    topic = e.text("topic", required=True)
+    requires: list[Prerequisite] = []
+    raw_requires = e.raw.get("requires") or []
+    if not isinstance(raw_requires, list):
+        e.problem("field 'requires' must be a list of {concept, reason} entries")
+        raw_requires = []
+    for item in raw_requires:
+        if not isinstance(item, dict) or not item.get("concept") or not item.get("reason"):
+            e.problem(f"each prerequisite needs 'concept' and 'reason', got {item!r}")
+            continue
+        requires.append(Prerequisite(str(item["concept"]).strip(), str(item["reason"]).strip()))
+    if not (label and concept_id and definition and topic):
+        return None
+    aliases = e.texts("aliases")
+    return Concept(concept_id, label, definition, topic, aliases, requires, Source(e.file, e.line))
+
+
+def _work(e: _Entry) -> Work | None:
+    fields = (
+        "id",
+        "title",
+        "kind",
+        "arxiv",
+        "urls",
+        "year",
+        "authors",
+        "doi",
+        "description",
+        "introduces",
+        "discusses",
+        "cites",
+    )
+    e.check_fields(fields)
+    title = e.text("title", required=True)
+    arxiv = e.text("arxiv")
+    work_id = e.text("id") or (f"arxiv-{arxiv}" if arxiv else slug(title or ""))
+    if work_id:
+        e.name = f"work {work_id!r}"
+    if arxiv is not None and not ARXIV_ID.match(arxiv):
+        e.problem(f"arxiv id {arxiv!r} is not like 2305.18290 (no prefix, no version)")
+    urls = e.texts("urls")
+    for url in urls:
+        if not _is_iri(url):
+            e.problem(f"URL {url!r} is not a valid absolute IRI")
+    kind = e.text("kind") or "paper"
+    if kind not in WORK_KINDS:
+        e.problem(f"kind {kind!r} is not one of {', '.join(WORK_KINDS)}")
+    if title is None or not work_id:
+        return None
+    return Work(
+        id=work_id,
+        title=title,
+        kind=kind,
+        arxiv=arxiv,
+        urls=[u for u in urls if _is_iri(u)],
+        year=e.integer("year"),
+        authors=e.texts("authors"),
+        doi=e.text("doi"),
+        description=e.text("description"),
+        introduces=e.texts("introduces"),
+        discusses=e.texts("discusses"),
+        cites=e.texts("cites"),
+        source=Source(e.file, e.line),
+    )
+
+
+def _is_iri(url: str) -> bool:
+    from pyoxigraph import NamedNode
+
+    try:
+        NamedNode(url)
+    except ValueError:
+        return False
+    return ":" in url
+
+
+def _session(e: _Entry) -> Session | None:
+    e.check_fields(("code", "title", "date", "collection", "topics", "required", "further"))
+    code = e.text("code", required=True)
+    if code:
+        e.name = f"session {code!r}"
+    title = e.text("title", required=True)
+    if code is None or title is None:
+        return None
+    return Session(
+        code=code,
+        title=title,
+        date=e.date("date"),
+        collection=e.text("collection"),
+        topics=e.texts("topics"),
+        required=e.texts("required"),
+        further=e.texts("further"),
+        source=Source(e.file, e.line),
+    )
+
+
+_SECTIONS: dict[str, tuple[str, Callable[[_Entry], Any]]] = {
+    "topics": ("topic", _topic),
+    "concepts": ("concept", _concept),
+    "works": ("work", _work),
+    "sessions": ("session", _session),
+}
+
+
+def _key(item: Topic | Concept | Work | Session) -> str:
+    return item.code if isinstance(item, Session) else item.id
+
+
+def load_catalog(data_dir: Path) -> Catalog:
+    """Read every data file of ``data_dir``; raise one DataError listing all problems."""
+    catalog = Catalog()
+    problems: list[Problem] = []
+    files = data_files(data_dir)
+    if not files:
+        problems.append(Problem(str(data_dir), None, None, "data directory holds no data files"))
+    for path in files:
+        if path.suffix in RDF_SUFFIXES:
+            catalog.rdf_files.append(path)
+            continue
+        try:
+            document = read_yaml(path)
+        except DataError as e:
+            problems.extend(e.problems)
+            continue
+        add_document(catalog, document, str(path), problems)
+    problems.extend(check_references(catalog))
+    if problems:
+        raise DataError(problems)
+    return catalog
+
+
+def add_document(catalog: Catalog, document: Any, file: str, problems: list[Problem]) -> None:
+    """Add the entries of one parsed YAML document to ``catalog``."""
+    if document is None:
+        return
+    if not isinstance(document, dict):
+        problems.append(Problem(file, 1, None, f"top level must be a mapping with {_known()}"))
+        return
+    for section, entries in document.items():
+        if section not in _SECTIONS:
+            line = getattr(document, "line", None)
+            problems.append(Problem(file, line, None, f"unknown section {section!r} ({_known()})"))
+            continue
+        kind, parse = _SECTIONS[section]
+        if not isinstance(entries, list):
+            problems.append(Problem(file, None, section, "must be a list of entries"))
+            continue
+        table: dict[str, Any] = getattr(catalog, section)
+        for raw in entries:
+            if not isinstance(raw, _Mapping):
+                problems.append(Problem(file, None, section, f"entry must be a mapping: {raw!r}"))
+                continue
+            item = parse(_Entry(raw, kind, file, problems))
+            if item is None:
+                continue
+            key = _key(item)
+            if key in table:
+                first = table[key].source
+                problems.append(
+                    Problem(
+                        file,
+                        raw.line,
+                        f"{kind} {key!r}",
+                        f"duplicate id, first defined at {first.file}:{first.line}",
+                    )
+                )
+                continue
+            table[key] = item
+
+
+def _known() -> str:
+    return "sections " + ", ".join(_SECTIONS)
+
+
+def check_references(catalog: Catalog) -> list[Problem]:
+    """Problems with ids that name nothing, and prerequisite cycles."""
+    problems: list[Problem] = []
+
+    def missing(
+        owner: Topic | Concept | Work | Session,
+        what: str,
+        ids: Iterable[str],
+        table: dict[str, Any],
+    ) -> None:
+        name = f"{type(owner).__name__.lower()} {_key(owner)!r}"
+        for ref in ids:
+            if ref not in table:
+                hint = _closest(ref, table)
+                problems.append(
+                    Problem(
+                        owner.source.file,
+                        owner.source.line,
+                        name,
+                        f"{what} {ref!r} is not defined{hint}",
+                    )
+                )
+
+    for concept in catalog.concepts.values():
+        missing(concept, "topic", [concept.topic], catalog.topics)
+        missing(
+            concept, "prerequisite concept", [p.concept for p in concept.requires], catalog.concepts
+        )
+    for work in catalog.works.values():
+        missing(work, "concept", work.introduces + work.discusses, catalog.concepts)
+        missing(work, "cited work", work.cites, catalog.works)
+    for session in catalog.sessions.values():
+        missing(session, "topic", session.topics, catalog.topics)
+        missing(session, "work", session.required + session.further, catalog.works)
+        seen: set[str] = set()
+        for _, role, work_id in session.readings():
+            if work_id in seen:
+                problems.append(
+                    Problem(
+                        session.source.file,
+                        session.source.line,
+                        f"session {session.code!r}",
+                        f"work {work_id!r} is read twice ({role})",
+                    )
+                )
+            seen.add(work_id)
+    problems.extend(_cycles(catalog))
+    return problems
+
+
+def _closest(ref: str, table: dict[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(ref, list(table), n=3)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _cycles(catalog: Catalog) -> list[Problem]:
+    """One problem per prerequisite cycle, found by an iterative depth-first search."""
+    concepts = catalog.concepts
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    problems: list[Problem] = []
+    for start in sorted(concepts):
+        if start in state:
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, Iterator[str]]] = [(start, _requires(concepts[start], concepts))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                cycle = [*path[path.index(child) :], child]
+                c = concepts[child]
+                message = "prerequisite cycle: " + " requires ".join(cycle)
+                problems.append(
+                    Problem(c.source.file, c.source.line, f"concept {child!r}", message)
+                )
+            elif child not in state:
+                state[child] = 1
+                path.append(child)
+                stack.append((child, _requires(concepts[child], concepts)))
+    return problems
+
+
+def _requires(concept: Concept, concepts: dict[str, Concept]) -> Iterator[str]:
+    return iter([p.concept for p in concept.requires if p.concept in concepts])

@@ -1,0 +1,85 @@
+"""The catalog: plain dataclasses for what the data files describe, before it becomes RDF."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an entry is written: a file and the line its mapping starts on."""
+
+    file: str
+    line: int | None = None
+
+
+@dataclass
+class Topic:
+    id: str
+    label: str
+    definition: str | None = None
+    source: Source = Source("<memory>")
+
+
+@dataclass
+class Prerequisite:
+    concept: str
+    reason: str
+
+
+@dataclass
+class Concept:
+    id: str
+    label: str
+    definition: str
+    topic: str
+    aliases: list[str] = field(default_factory=list)
+    requires: list[Prerequisite] = field(default_factory=list)
+    source: Source = Source("<memory>")
+
+
+@dataclass
+class Work:
+    id: str
+    title: str
+    kind: str = "paper"
+    arxiv: str | None = None
+    urls: list[str] = field(default_factory=list)
+    year: int | None = None
+    authors: list[str] = field(default_factory=list)
+    doi: str | None = None
+    description: str | None = None
+    introduces: list[str] = field(default_factory=list)
+    discusses: list[str] = field(default_factory=list)
+    cites: list[str] = field(default_factory=list)
+    source: Source = Source("<memory>")
+
+
+@dataclass
+class Session:
+    code: str
+    title: str
+    date: datetime.date | None = None
+    collection: str | None = None
+    topics: list[str] = field(default_factory=list)
+    required: list[str] = field(default_factory=list)
+    further: list[str] = field(default_factory=list)
+    source: Source = Source("<memory>")
+
+    def readings(self) -> list[tuple[int, str, str]]:
+        """``(position, role, work id)`` for every reading, required ones first, from 1."""
+        roles = [("required", w) for w in self.required] + [("further", w) for w in self.further]
+        return [(i, role, work) for i, (role, work) in enumerate(roles, start=1)]
+
+
+@dataclass
+class Catalog:
+    """Everything a data directory holds, keyed by id; ``rdf_files`` are loaded as they are."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    works: dict[str, Work] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    rdf_files: list[Path] = field(default_factory=list)

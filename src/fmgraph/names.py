@@ -1,0 +1,78 @@
+"""Resolve what a user types (an id, a label, an alias, a code, an arXiv id) to graph nodes.
+
+Matching ignores case, accents, spaces and punctuation: ``RLHF``, ``rlhf`` and
+``reinforcement learning from human feedback`` name the same concept when the data says so.
+A name may be qualified with its kind (``topic:diffusion``) to settle an ambiguity.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+
+from .errors import UnknownName
+
+KINDS = ("concept", "session", "work", "topic")
+_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """The form names are compared in: lower case, no accents, letters and digits only."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return _NOT_ALNUM.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+class NameIndex:
+    """Maps normalized names to node keys (IRIs), each node known with its kind and label."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, set[str]] = defaultdict(set)
+        self.kind: dict[str, str] = {}
+        self.label: dict[str, str] = {}
+        self.short: dict[str, str] = {}
+
+    def add(self, node: str, kind: str, short_id: str, label: str, names: Iterable[str]) -> None:
+        self.kind[node], self.label[node], self.short[node] = kind, label, short_id
+        for name in (short_id, label, *names):
+            key = normalize(name)
+            if key:
+                self._keys[key].add(node)
+
+    def describe(self, node: str) -> str:
+        return f"{self.kind[node]}:{self.short[node]} ({self.label[node]})"
+
+    def resolve(self, name: str, kinds: Iterable[str] = KINDS) -> str:
+        """The one node ``name`` denotes among ``kinds``; UnknownName when none or several."""
+        wanted = set(kinds)
+        qualifier, sep, rest = name.partition(":")
+        if sep and qualifier.strip().lower() in KINDS and rest.strip():
+            wanted &= {qualifier.strip().lower()}
+            name = rest
+        key = normalize(name)
+        matches = sorted(n for n in self._keys.get(key, ()) if self.kind[n] in wanted)
+        if len(matches) == 1:
+            return matches[0]
+        what = " or ".join(k for k in KINDS if k in wanted)
+        if matches:
+            raise UnknownName(
+                f"{name!r} is ambiguous: it names several nodes.",
+                [f"{self.kind[m]}:{self.short[m]}" for m in matches],
+            )
+        raise UnknownName(f"no {what} is named {name!r}.", self.suggest(key, wanted))
+
+    def suggest(self, key: str, kinds: set[str], limit: int = 5) -> list[str]:
+        candidates = {
+            k: nodes for k, nodes in self._keys.items() if any(self.kind[n] in kinds for n in nodes)
+        }
+        close = difflib.get_close_matches(key, list(candidates), n=limit, cutoff=0.6)
+        if key:
+            close += sorted(k for k in candidates if key in k and k not in close)
+        seen: dict[str, None] = {}
+        for k in close:
+            for node in sorted(candidates[k]):
+                if self.kind[node] in kinds:
+                    seen.setdefault(f"{self.short[node]}", None)
+        return list(seen)[:limit]

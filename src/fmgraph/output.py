@@ -1,0 +1,153 @@
+"""Render what the library returns — query results, chains, plans, nodes, stats — as text,
+JSON or CSV. The one place where results become bytes for a terminal or a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from typing import Any
+
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+from .errors import QueryError
+from .paths import PathResult, PlanResult, Reading, Step
+from .show import NodeView
+from .stats import Stats
+from .store import QueryResult
+
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle")
+_RESULT_FORMATS = {
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+    "json": QueryResultsFormat.JSON,
+}
+
+
+def _term_text(term: Any) -> str:
+    from .export import EXPORT_PREFIXES
+
+    if term is None:
+        return ""
+    value: str = term.value
+    if type(term).__name__ == "NamedNode":
+        for prefix, namespace in EXPORT_PREFIXES.items():
+            if value.startswith(namespace):
+                return f"{prefix}:{value[len(namespace) :]}"
+    return value
+
+
+def table(header: list[str], body: list[list[str]]) -> str:
+    """A plain-text table with a header rule; cells keep their text, newlines flattened."""
+    cells = [[c.replace("\n", " ") for c in row] for row in body]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines) + "\n"
+
+
+def query_result(result: QueryResult, fmt: str) -> bytes:
+    """A SELECT or ASK result in ``fmt``; CONSTRUCT and DESCRIBE always give Turtle."""
+    if isinstance(result, QuerySolutions):
+        if fmt == "turtle":
+            raise QueryError(
+                "--format turtle is for CONSTRUCT and DESCRIBE; a SELECT gives "
+                "table, csv, tsv or json"
+            )
+        if fmt in _RESULT_FORMATS:
+            return result.serialize(format=_RESULT_FORMATS[fmt]) or b""
+        names = [v.value for v in result.variables]
+        body = [[_term_text(s[n]) for n in names] for s in result]
+        return (table(names, body) + f"({len(body)} rows)\n").encode()
+    if isinstance(result, QueryBoolean):
+        if fmt in _RESULT_FORMATS:
+            return result.serialize(format=_RESULT_FORMATS[fmt]) or b""
+        return (("true" if bool(result) else "false") + "\n").encode()
+    from .export import rdf_bytes
+
+    return rdf_bytes(result, RdfFormat.TURTLE)
+
+
+def _where(readings: list[Reading]) -> list[str]:
+    by_work: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    for r in readings:
+        titles[r.work] = r.title + (" [introduces it]" if r.introduces else "")
+        places = by_work.setdefault(r.work, [])
+        if r.session:
+            places.append(f"{r.session} {r.role} #{r.position}")
+    return [
+        f"{titles[w]} — {', '.join(p) if p else 'not read in a session'}"
+        for w, p in by_work.items()
+    ]
+
+
+def _step_lines(number: int, step: Step, *, after: bool = False) -> list[str]:
+    lines = [f"{number:>2}. {step.label} ({step.id})"]
+    if step.reason:
+        lines.append(f"      why: {step.reason}")
+    if after and step.after:
+        lines.append(f"      after: {', '.join(step.after)}")
+    where = _where(step.readings)
+    lines += [f"      read: {w}" for w in where[:3]]
+    if len(where) > 3:
+        lines.append(f"      … and {len(where) - 3} more readings")
+    if not where:
+        lines.append("      read: (no reading in the graph discusses it)")
+    return lines
+
+
+def path_text(result: PathResult) -> str:
+    lines: list[str] = []
+    for i, chain in enumerate(result.chains, start=1):
+        arrow = " → ".join(s.id for s in chain.steps)
+        head = f"Chain {i} of {len(result.chains)}: " if len(result.chains) > 1 else ""
+        lines.append(f"{head}{arrow}")
+        for n, step in enumerate(chain.steps, start=1):
+            lines += _step_lines(n, step)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plan_text(result: PlanResult) -> str:
+    goal = result.steps[-1]
+    lines = [f"To learn {goal.label} ({goal.id}), in this order ({len(result.steps)} concepts):"]
+    for n, step in enumerate(result.steps, start=1):
+        lines += _step_lines(n, step, after=True)
+    return "\n".join(lines) + "\n"
+
+
+def node_text(view: NodeView) -> str:
+    lines = [f"{view.kind} {view.id} — {view.label}", f"  iri: {view.iri}"]
+    for name, values in view.values.items():
+        for value in values:
+            lines.append(f"  {name}: {value}")
+    for relation, items in view.links.items():
+        lines.append(f"  {relation}:")
+        lines += [f"    - {item}" for item in items]
+    return "\n".join(lines) + "\n"
+
+
+def stats_text(stats: Stats) -> str:
+    lines = [f"triples: {stats.triples}", "", "nodes by class:"]
+    lines += [f"  {k:<28} {v:>8}" for k, v in stats.classes.items()]
+    lines += ["", "triples by relation:"]
+    lines += [f"  {k:<28} {v:>8}" for k, v in stats.relations.items()]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(result: Any) -> str:
+    """Any result dataclass as indented JSON (the format pinned by the contract tests)."""
+    return json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def rows_csv(header: list[str], body: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    return buffer.getvalue()

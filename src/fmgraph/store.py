@@ -1,0 +1,197 @@
+"""The embedded store: a pyoxigraph database built from a data directory, cached by content.
+
+A store lives in the user's cache directory under a key derived from the content of the data
+files, the ontology and the build code, so it is rebuilt whenever any of them changes and is
+never stale. Builds go to a temporary directory that is renamed into place only when complete:
+a failed build leaves every existing store as it was.
+
+Everything else in fmgraph talks to a :class:`GraphStore`, so a remote SPARQL endpoint can
+stand in for the embedded store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from pyoxigraph import (
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Triple,
+)
+
+from .errors import DataError, Problem
+from .loader import data_files
+from .resources import ontology_dir
+
+Progress = Callable[[str], None]
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+
+#: Bump when the layout of a built store changes in a way the source hash would not show.
+STORE_FORMAT = "1"
+KEEP_STORES = 8
+_BUILD_MODULES = ("build.py", "loader.py", "model.py", "store.py", "validate.py", "vocab.py")
+_RDF_FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".nq": RdfFormat.N_QUADS}
+
+
+class GraphStore(Protocol):
+    """What the rest of fmgraph needs of a store: SPARQL, and all its triples for export."""
+
+    def query(self, sparql: str, prefixes: dict[str, str] | None = None) -> QueryResult: ...
+
+    def triples(self) -> Iterator[Triple]: ...
+
+    def named_graphs(self) -> list[str]: ...
+
+
+class LocalStore:
+    """A built pyoxigraph store on disk, opened read-only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._store = Store.read_only(str(path))
+
+    def query(self, sparql: str, prefixes: dict[str, str] | None = None) -> QueryResult:
+        return self._store.query(sparql, prefixes=prefixes)
+
+    def triples(self) -> Iterator[Triple]:
+        for quad in self._store.quads_for_pattern(None, None, None, None):
+            yield quad.triple
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if hasattr(g, "value"))
+
+
+def cache_dir() -> Path:
+    """Where stores are kept: ``$FMGRAPH_CACHE_DIR``, else the user's cache directory."""
+    configured = os.environ.get("FMGRAPH_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("fmgraph"))
+
+
+def _inputs(data_dir: Path) -> list[tuple[str, Path]]:
+    """Every file whose content decides what the store holds, with a stable name."""
+    package = Path(__file__).parent
+    onto = ontology_dir()
+    return (
+        [(f"data/{p.name}", p) for p in data_files(data_dir)]
+        + [(f"ontology/{name}", onto / name) for name in ("fmgraph.ttl", "shapes.ttl")]
+        + [(f"code/{name}", package / name) for name in _BUILD_MODULES]
+    )
+
+
+def _stat_key(inputs: list[tuple[str, Path]]) -> str:
+    digest = hashlib.sha256(STORE_FORMAT.encode())
+    for name, path in inputs:
+        st = path.stat()
+        digest.update(f"\0{name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return digest.hexdigest()[:32]
+
+
+def content_key(inputs: list[tuple[str, Path]]) -> str:
+    """A hash of the names and bytes of every input file."""
+    digest = hashlib.sha256(STORE_FORMAT.encode())
+    for name, path in inputs:
+        digest.update(f"\0{name}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:32]
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def store_path(data_dir: Path, progress: Progress | None = None) -> Path:
+    """The path of an up-to-date store for ``data_dir``, building it first if needed."""
+    inputs = _inputs(data_dir)
+    root = cache_dir()
+    # Stat-keyed index: a lookup costs one stat per file instead of hashing every byte.
+    index = root / "index" / _stat_key(inputs)
+    if index.is_file():
+        path = root / "stores" / index.read_text().strip()
+        if (path / "CURRENT").is_file():
+            return path
+    key = content_key(inputs)
+    path = root / "stores" / key
+    if not (path / "CURRENT").is_file():
+        build_store(data_dir, path, progress)
+        _prune(root / "stores", keep=path)
+    _atomic_write_text(index, key)
+    return path
+
+
+def open_store(data_dir: Path, progress: Progress | None = None) -> LocalStore:
+    """Open the store for ``data_dir`` read-only, rebuilding it when the data has changed."""
+    return LocalStore(store_path(data_dir, progress))
+
+
+def build_store(data_dir: Path, target: Path, progress: Progress | None = None) -> None:
+    """Load, check and write the graph of ``data_dir`` to a new store at ``target``."""
+    from .build import catalog_triples
+    from .loader import load_catalog
+    from .validate import shacl_problems
+
+    say = progress or (lambda _message: None)
+    say(f"building the graph of {data_dir}")
+    catalog = load_catalog(data_dir)
+    triples = list(catalog_triples(catalog))
+    problems = shacl_problems(triples, catalog)
+    if problems:
+        raise DataError(problems)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.build-"))
+    try:
+        store = Store(str(tmp))
+        store.bulk_extend(Quad(t.subject, t.predicate, t.object) for t in triples)
+        store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
+        for path in catalog.rdf_files:
+            say(f"loading {path.name}")
+            try:
+                store.bulk_load(path=str(path), format=_RDF_FORMATS[path.suffix])
+            except SyntaxError as e:
+                raise DataError([Problem(str(path), _line_of(e), None, f"RDF syntax: {e}")]) from e
+        store.flush()
+        del store
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not (target / "CURRENT").is_file():  # not a concurrent build that won the race
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    say(f"built {len(triples)} triples from {len(catalog.works)} works")
+
+
+def _line_of(error: SyntaxError) -> int | None:
+    import re
+
+    match = re.search(r"(?:line |at )(\d+)", str(error))
+    return int(match.group(1)) if match else None
+
+
+def _prune(stores: Path, keep: Path) -> None:
+    """Remove all but the newest stores; builds are cheap, disk is the user's."""
+    built = sorted(
+        (p for p in stores.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in built[KEEP_STORES:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
