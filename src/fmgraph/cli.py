@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import click
 
-from . import output
 from .errors import DataError, FmgraphError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,6 +74,7 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
 
 def output_option(f: F) -> F:
     """``-o/--output``, written atomically; standard output when omitted."""
+
     return click.option(
         "-o",
         "--output",
@@ -121,7 +121,7 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 )
 @click.option("--name", help="Run a bundled query by name (see --list).")
 @click.option("--list", "list_", is_flag=True, help="List the bundled queries and exit.")
-@format_option(*output.QUERY_FORMATS, default="table")
+@format_option("table", "csv", "tsv", "json", "turtle", default="table")
 @pass_state
 def query(
     state: State, sparql: str | None, file: Path | None, name: str | None, list_: bool, fmt: str
@@ -138,6 +138,7 @@ def query(
       fmgraph query --name readings-per-session --format csv
       fmgraph query -f my-query.rq --format json
     """
+    from . import output
     from .query import bundled_queries, bundled_query, read_query_file, run_query
 
     if list_:
@@ -175,6 +176,7 @@ def path(state: State, source: str, target: str, all_paths: bool, fmt: str) -> N
       fmgraph path "self attention" LoRA --all
       fmgraph path transformer dpo --format json
     """
+    from . import output
     from .paths import find_path
 
     result = find_path(state.store(), source, target, all_paths=all_paths)
@@ -192,6 +194,7 @@ def plan(state: State, target: str, fmt: str) -> None:
     Example:
       fmgraph plan dpo
     """
+    from . import output
     from .paths import learning_plan
 
     result = learning_plan(state.store(), target)
@@ -213,6 +216,7 @@ def show(state: State, name: str, fmt: str) -> None:
       fmgraph show 2024-S5
       fmgraph show 2305.18290
     """
+    from . import output
     from .show import show_node
 
     view = show_node(state.store(), name)
@@ -273,6 +277,7 @@ def stats(state: State, fmt: str) -> None:
     Example:
       fmgraph stats --format json
     """
+    from . import output
     from .stats import graph_stats
 
     result = graph_stats(state.store())

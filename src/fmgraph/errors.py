@@ -19,7 +19,7 @@ class FmgraphError(Exception):
     exit_code = 2
 
 
-@dataclass(frozen=True)
+@dataclass
 class Problem:
     """One thing wrong with the data, with the file, line and entry at fault."""
 

@@ -15,11 +15,10 @@ from typing import Any
 import yaml
 
 from .errors import DataError, Problem
+from .files import RDF_SUFFIXES, data_files
 from .model import Catalog, Concept, Prerequisite, Session, Source, Topic, Work
 from .vocab import WORK_KINDS, slug
 
-YAML_SUFFIXES = (".yaml", ".yml")
-RDF_SUFFIXES = (".ttl", ".nt", ".nq")
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -42,14 +41,6 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Mapp
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-
-
-def data_files(data_dir: Path) -> list[Path]:
-    """The files of ``data_dir`` that fmgraph reads, in a stable order."""
-    if not data_dir.is_dir():
-        raise DataError([Problem(str(data_dir), None, None, "data directory does not exist")])
-    suffixes = YAML_SUFFIXES + RDF_SUFFIXES
-    return sorted(p for p in data_dir.iterdir() if p.is_file() and p.suffix in suffixes)
 
 
 def read_yaml(path: Path) -> Any:

@@ -3,19 +3,18 @@ JSON or CSV. The one place where results become bytes for a terminal or a file."
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from .errors import QueryError
-from .paths import PathResult, PlanResult, Reading, Step
-from .show import NodeView
-from .stats import Stats
-from .store import QueryResult
+
+if TYPE_CHECKING:
+    from .paths import PathResult, PlanResult, Reading, Step
+    from .show import NodeView
+    from .stats import Stats
+    from .store import QueryResult
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle")
 _RESULT_FORMATS = {
@@ -141,11 +140,16 @@ def stats_text(stats: Stats) -> str:
 
 
 def as_json(result: Any) -> str:
+    import json
+
     """Any result dataclass as indented JSON (the format pinned by the contract tests)."""
     return json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n"
 
 
 def rows_csv(header: list[str], body: list[list[str]]) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

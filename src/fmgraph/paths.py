@@ -14,7 +14,7 @@ from .names import NameIndex
 from .store import GraphStore
 
 
-@dataclass(frozen=True)
+@dataclass
 class Reading:
     """A work that teaches a concept, and where the course reads it (if it does)."""
 
@@ -26,7 +26,7 @@ class Reading:
     introduces: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class Step:
     """One concept to learn; ``reason`` says why it needs the step before it."""
 
@@ -37,19 +37,19 @@ class Step:
     after: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Chain:
     steps: list[Step]
 
 
-@dataclass(frozen=True)
+@dataclass
 class PathResult:
     source: str
     target: str
     chains: list[Chain]
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlanResult:
     target: str
     steps: list[Step]

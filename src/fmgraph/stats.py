@@ -21,7 +21,7 @@ SELECT ?p (COUNT(*) AS ?n) WHERE {
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class Stats:
     triples: int
     classes: dict[str, int]

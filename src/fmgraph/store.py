@@ -30,7 +30,7 @@ from pyoxigraph import (
 )
 
 from .errors import DataError, Problem
-from .loader import data_files
+from .files import data_files
 from .resources import ontology_dir
 
 Progress = Callable[[str], None]
@@ -39,7 +39,17 @@ QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 #: Bump when the layout of a built store changes in a way the source hash would not show.
 STORE_FORMAT = "1"
 KEEP_STORES = 8
-_BUILD_MODULES = ("build.py", "loader.py", "model.py", "store.py", "validate.py", "vocab.py")
+SNAPSHOT = "snapshot.nq"
+SNAPSHOT_LIMIT = 100_000  # triples; above this, opening the database is the faster way in
+_BUILD_MODULES = (
+    "build.py",
+    "files.py",
+    "loader.py",
+    "model.py",
+    "store.py",
+    "validate.py",
+    "vocab.py",
+)
 _RDF_FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".nq": RdfFormat.N_QUADS}
 
 
@@ -54,21 +64,30 @@ class GraphStore(Protocol):
 
 
 class LocalStore:
-    """A built pyoxigraph store on disk, opened read-only."""
+    """A built pyoxigraph store on disk, opened read-only.
+
+    A small graph also has an N-Quads snapshot beside its database; loading that into memory
+    takes less time than opening the database, which is what a one-shot command pays for.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._store = Store.read_only(str(path))
+        snapshot = path / SNAPSHOT
+        if snapshot.is_file():
+            self.oxigraph = Store()
+            self.oxigraph.load(path=str(snapshot), format=RdfFormat.N_QUADS)
+        else:
+            self.oxigraph = Store.read_only(str(path))
 
     def query(self, sparql: str, prefixes: dict[str, str] | None = None) -> QueryResult:
-        return self._store.query(sparql, prefixes=prefixes)
+        return self.oxigraph.query(sparql, prefixes=prefixes)
 
     def triples(self) -> Iterator[Triple]:
-        for quad in self._store.quads_for_pattern(None, None, None, None):
+        for quad in self.oxigraph.quads_for_pattern(None, None, None, None):
             yield quad.triple
 
     def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if hasattr(g, "value"))
+        return sorted(g.value for g in self.oxigraph.named_graphs() if hasattr(g, "value"))
 
 
 def cache_dir() -> Path:
@@ -167,6 +186,8 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
             except SyntaxError as e:
                 raise DataError([Problem(str(path), _line_of(e), None, f"RDF syntax: {e}")]) from e
         store.flush()
+        if len(store) <= SNAPSHOT_LIMIT:
+            store.dump(str(tmp / SNAPSHOT), format=RdfFormat.N_QUADS)
         del store
         try:
             tmp.rename(target)

@@ -1,0 +1,18 @@
+"""Which files of a data directory fmgraph reads (kept apart so that finding them is cheap)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import DataError, Problem
+
+YAML_SUFFIXES = (".yaml", ".yml")
+RDF_SUFFIXES = (".ttl", ".nt", ".nq")
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """The files of ``data_dir`` that fmgraph reads, in a stable order."""
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, None, "data directory does not exist")])
+    suffixes = YAML_SUFFIXES + RDF_SUFFIXES
+    return sorted(p for p in data_dir.iterdir() if p.is_file() and p.suffix in suffixes)
