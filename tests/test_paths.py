@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+from fmgraph.errors import NoPath, UnknownName
+from fmgraph.paths import find_path, learning_plan
+
+
+def _ids(result) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    return [[s.id for s in chain.steps] for chain in result.chains]
+
+
+def test_shortest_chain_with_reasons_and_readings(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    result = find_path(tiny_store, "attention mechanism", "DPO")
+    assert _ids(result) == [["attention", "transformer", "dpo"]]
+    steps = result.chains[0].steps
+    assert steps[0].reason is None
+    assert steps[1].reason == "every transformer layer is attention"
+    assert steps[2].reason == "it fine-tunes a transformer directly"
+    (reading,) = steps[2].readings
+    assert (reading.work, reading.session, reading.role, reading.position) == (
+        "arxiv-2305.18290", "T-2", "required", 1)  # fmt: skip
+    assert reading.introduces
+
+
+def test_all_shortest_chains(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    assert _ids(find_path(tiny_store, "attention", "rlhf", all_paths=True)) == [
+        ["attention", "transformer", "rlhf"]
+    ]
+
+
+def test_no_chain_says_the_reverse_exists(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NoPath, match="The reverse chain exists"):
+        find_path(tiny_store, "dpo", "attention")
+    with pytest.raises(NoPath, match="Nor does"):
+        find_path(tiny_store, "lora", "dpo")
+
+
+def test_unknown_concept_is_exit_2_with_suggestions(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnknownName) as info:
+        find_path(tiny_store, "tranformer", "dpo")
+    assert info.value.exit_code == 2
+    assert "transformer" in info.value.suggestions
+
+
+def test_plan_respects_every_prerequisite(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    plan = learning_plan(tiny_store, "dpo")
+    order = [s.id for s in plan.steps]
+    assert order == ["attention", "transformer", "rlhf", "dpo"]
+    assert plan.steps[-1].after == ["rlhf", "transformer"]
+
+
+# The bundled course: chains an instructor would sign.
+
+
+def test_bundled_rlhf_to_dpo(bundled_store) -> None:  # type: ignore[no-untyped-def]
+    result = find_path(bundled_store, "rlhf", "dpo")
+    assert _ids(result) == [["rlhf", "dpo"]]
+    assert any(
+        r.work == "arxiv-2305.18290" and r.introduces for r in result.chains[0].steps[1].readings
+    )
+
+
+def test_bundled_transformer_to_dpo_goes_through_sft_and_rlhf(bundled_store) -> None:  # type: ignore[no-untyped-def]
+    (chain,) = _ids(find_path(bundled_store, "transformer", "dpo"))
+    assert chain[0] == "transformer" and chain[-2:] == ["rlhf", "dpo"]
+    assert "pretraining" in chain and "supervised-fine-tuning" in chain
+    assert chain.index("pretraining") < chain.index("supervised-fine-tuning")
+
+
+def test_bundled_attention_to_lora_goes_through_transformer_and_peft(bundled_store) -> None:  # type: ignore[no-untyped-def]
+    for chain in _ids(find_path(bundled_store, "attention", "lora", all_paths=True)):
+        assert chain[0] == "attention" and chain[-1] == "lora"
+        assert chain.index("transformer") < chain.index("parameter-efficient-fine-tuning")
+
+
+def test_bundled_plan_for_dpo_is_a_topological_order(bundled_store) -> None:  # type: ignore[no-untyped-def]
+    from fmgraph.graphview import prerequisite_graph
+
+    plan = learning_plan(bundled_store, "dpo")
+    order = [s.id for s in plan.steps]
+    assert order[-1] == "dpo"
+    graph = prerequisite_graph(bundled_store)
+    ids = {graph.nodes[n]["id"]: n for n in graph}
+    position = {c: i for i, c in enumerate(order)}
+    for concept in order:
+        for prerequisite in graph.predecessors(ids[concept]):
+            assert position[graph.nodes[prerequisite]["id"]] < position[concept]
+    assert {"rlhf", "reward-model", "transformer", "attention"} <= set(order)

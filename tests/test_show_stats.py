@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from fmgraph.errors import UnknownName
+from fmgraph.show import show_node
+from fmgraph.stats import graph_stats
+
+
+def test_show_concept(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    view = show_node(tiny_store, "DPO")
+    assert (view.kind, view.id, view.label) == ("concept", "dpo", "Direct preference optimization")
+    assert view.values["skos:altLabel"] == ["DPO"]
+    assert view.links["requires"] == [
+        "rlhf: it solves the RLHF objective in closed form",
+        "transformer: it fine-tunes a transformer directly",
+    ]
+    assert view.links["introduced by"][0].startswith("arxiv-2305.18290 (Preference learning")
+
+
+def test_show_session_by_code_lists_readings_in_order(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    view = show_node(tiny_store, "t-2")
+    assert view.kind == "session"
+    assert [r.split(":")[0] for r in view.links["readings"]] == ["1. required", "2. further"]
+
+
+def test_show_work_by_arxiv_id_and_by_title(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    by_id = show_node(tiny_store, "2203.02155")
+    by_title = show_node(tiny_store, "human feedback at scale")
+    assert by_id.iri == by_title.iri
+    assert by_id.links["read in"] == ["T-1 (required, #2)", "T-2 (further, #2)"]
+
+
+def test_show_topic_and_prerequisite_dependents(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    topic = show_node(tiny_store, "Alignment & Safety")
+    assert topic.kind == "topic"
+    assert topic.links["sessions"] == ["T-2 (Aligning models)"]
+    transformer = show_node(tiny_store, "transformer")
+    assert [d.split(":")[0] for d in transformer.links["required by"]] == ["dpo", "lora", "rlhf"]
+
+
+def test_show_unknown(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnknownName):
+        show_node(tiny_store, "no such thing at all")
+
+
+def test_stats_count_classes_and_relations(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    stats = graph_stats(tiny_store)
+    assert stats.classes["fm:Concept"] == 5
+    assert stats.classes["fm:Session"] == 2
+    assert stats.classes["fm:Work"] == 3
+    assert stats.relations["fm:requires"] == 5
+    assert stats.relations["fm:reading"] == 4
+    assert stats.triples > sum(stats.relations.values())  # the vocabulary is in the store too

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from fmgraph.errors import DataError
+from fmgraph.store import cache_dir, open_store, store_path
+
+
+def _count(store_dir: Path) -> int:
+    from fmgraph.store import LocalStore
+
+    return len(LocalStore(store_dir).oxigraph)
+
+
+def test_store_lives_in_the_cache_not_the_package(tiny_copy: Path) -> None:
+    path = store_path(tiny_copy)
+    assert path.is_relative_to(cache_dir())
+    assert not path.is_relative_to(Path(__file__).parents[1] / "src")
+
+
+def test_unchanged_data_reuses_the_store(tiny_copy: Path) -> None:
+    first = store_path(tiny_copy)
+    mtime = (first / "CURRENT").stat().st_mtime_ns
+    assert store_path(tiny_copy) == first
+    assert (first / "CURRENT").stat().st_mtime_ns == mtime
+
+
+def test_changed_data_rebuilds_so_the_store_is_never_stale(tiny_copy: Path) -> None:
+    before = open_store(tiny_copy)
+    ask = 'ASK { ?c skos:prefLabel "Brand new concept" }'
+    from fmgraph.query import run_query
+
+    assert not bool(run_query(before, ask))
+    path = tiny_copy / "course.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  - id: lora\n",
+            "  - id: brand-new\n    label: Brand new concept\n    definition: d\n"
+            "    topic: basics\n  - id: lora\n",
+        )
+    )
+    after = open_store(tiny_copy)
+    assert after.path != before.path
+    assert bool(run_query(after, ask))
+
+
+def test_same_content_elsewhere_shares_one_store(tiny_copy: Path, tmp_path: Path) -> None:
+    import shutil
+
+    other = tmp_path / "elsewhere"
+    shutil.copytree(tiny_copy, other)
+    assert store_path(other) == store_path(tiny_copy)
+
+
+def test_failed_build_leaves_the_previous_store_as_it_was(tiny_copy: Path) -> None:
+    good = store_path(tiny_copy)
+    triples = _count(good)
+    stores = sorted(p.name for p in good.parent.iterdir())
+    path = tiny_copy / "course.yaml"
+    path.write_text(path.read_text().replace("topic: align", "topic: nowhere", 1))
+    with pytest.raises(DataError, match="topic 'nowhere' is not defined"):
+        store_path(tiny_copy)
+    assert sorted(p.name for p in good.parent.iterdir()) == stores  # no half-built store left
+    assert _count(good) == triples
+
+
+def test_rdf_files_in_the_data_directory_are_loaded_as_they_are(tiny_copy: Path) -> None:
+    (tiny_copy / "extra.nt").write_text(
+        '<https://example.org/x> <http://purl.org/dc/terms/title> "Loaded as is" .\n'
+    )
+    from fmgraph.query import run_query
+
+    store = open_store(tiny_copy)
+    assert bool(run_query(store, 'ASK { <https://example.org/x> dcterms:title "Loaded as is" }'))
+
+
+def test_bad_rdf_file_is_a_data_error_naming_the_file(tiny_copy: Path) -> None:
+    (tiny_copy / "broken.ttl").write_text("@prefix ex: <https://example.org/> .\nex:a ex:b .\n")
+    with pytest.raises(DataError) as info:
+        store_path(tiny_copy)
+    assert "broken.ttl" in str(info.value)
+
+
+def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FMGRAPH_CACHE_DIR", str(tmp_path / "c"))
+    assert cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("FMGRAPH_CACHE_DIR")
+    assert "fmgraph" in str(cache_dir())
+    assert os.fspath(cache_dir()) != os.fspath(tmp_path / "c")
