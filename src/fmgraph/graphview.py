@@ -46,8 +46,8 @@ SELECT ?s ?code ?title ?date WHERE {
 """
 _WORKS = """
 SELECT ?w ?id ?title ?kind ?year ?arxiv
-       (GROUP_CONCAT(DISTINCT STR(?url); separator=" ") AS ?urls)
-       (GROUP_CONCAT(DISTINCT ?author; separator="; ") AS ?authors)
+       (GROUP_CONCAT(DISTINCT STR(?url); separator="\\u001f") AS ?urls)
+       (GROUP_CONCAT(DISTINCT ?author; separator="\\u001f") AS ?authors)
 WHERE {
   ?w a fm:Work ; dcterms:identifier ?id ; dcterms:title ?title .
   OPTIONAL { ?w a ?kind . FILTER(?kind != fm:Work) }
@@ -157,8 +157,8 @@ def full_graph(store: GraphStore) -> nx.DiGraph:
             work_kind=_KIND_NAMES.get(kind, "work"),
             year=r["year"] or "",
             arxiv=r["arxiv"] or "",
-            urls=r["urls"] or "",
-            authors=r["authors"] or "",
+            urls=" ".join(_split(r["urls"])),
+            authors=SEPARATOR.join(_split(r["authors"])),
         )
     concepts = prerequisite_graph(store)
     graph.add_nodes_from(concepts.nodes(data=True))

@@ -1,0 +1,186 @@
+"""The command line: exact output and exit codes, with click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fmgraph.cli import cli
+
+FIXTURE = str(Path(__file__).parent / "fixtures" / "tiny")
+
+
+def run(*args: str, data: str | None = FIXTURE) -> tuple[int, str, str]:
+    runner = CliRunner()
+    argv = (["--data", data] if data else []) + list(args)
+    result = runner.invoke(cli, argv, catch_exceptions=False)
+    return result.exit_code, result.stdout_bytes.decode(), result.stderr
+
+
+def test_path_text_exact() -> None:
+    code, out, _ = run("path", "attention", "dpo")
+    assert code == 0
+    assert out == (
+        "attention → transformer → dpo\n"
+        " 1. Attention (attention)\n"
+        "      read: Notes on attention — T-1 required #1\n"
+        " 2. Transformer (transformer)\n"
+        "      why: every transformer layer is attention\n"
+        "      read: Notes on attention — T-1 required #1\n"
+        " 3. Direct preference optimization (dpo)\n"
+        "      why: it fine-tunes a transformer directly\n"
+        '      read: Preference learning <b>without</b> rewards & "quotes" — naïve'
+        " [introduces it] — T-2 required #1\n"
+    )
+
+
+def test_path_json_contract() -> None:
+    """Pins the JSON shape other tools rely on."""
+    code, out, _ = run("path", "rlhf", "dpo", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc == {
+        "source": "rlhf",
+        "target": "dpo",
+        "chains": [
+            {
+                "steps": [
+                    {
+                        "id": "rlhf",
+                        "label": "Reinforcement learning from human feedback",
+                        "reason": None,
+                        "readings": [
+                            {"work": "arxiv-2203.02155", "title": "Human feedback at scale",
+                             "session": "T-1", "role": "required", "position": 2,
+                             "introduces": True},
+                            {"work": "arxiv-2203.02155", "title": "Human feedback at scale",
+                             "session": "T-2", "role": "further", "position": 2,
+                             "introduces": True},
+                            {"work": "arxiv-2305.18290",
+                             "title": "Preference learning <b>without</b> rewards & \"quotes\""
+                                      " — naïve",
+                             "session": "T-2", "role": "required", "position": 1,
+                             "introduces": False},
+                        ],
+                        "after": [],
+                    },
+                    {
+                        "id": "dpo",
+                        "label": "Direct preference optimization",
+                        "reason": "it solves the RLHF objective in closed form",
+                        "readings": [
+                            {"work": "arxiv-2305.18290",
+                             "title": "Preference learning <b>without</b> rewards & \"quotes\""
+                                      " — naïve",
+                             "session": "T-2", "role": "required", "position": 1,
+                             "introduces": True},
+                        ],
+                        "after": [],
+                    },
+                ]
+            }
+        ],
+    }  # fmt: skip
+
+
+def test_no_chain_exits_1_with_one_line() -> None:
+    code, out, err = run("path", "dpo", "attention")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert "The reverse chain exists" in err
+
+
+def test_unknown_name_exits_2_with_suggestions() -> None:
+    code, _, err = run("path", "atention", "dpo")
+    assert code == 2
+    assert err == "Error: no concept is named 'atention'. Did you mean: attention?\n"
+
+
+def test_plan_text() -> None:
+    code, out, _ = run("plan", "rlhf")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "To learn Reinforcement learning from human feedback (rlhf), in this order (3 concepts):"
+    )
+
+
+def test_show_json() -> None:
+    code, out, _ = run("show", "lora", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert (doc["kind"], doc["id"], doc["label"]) == ("concept", "lora", "Low-rank adaptation")
+
+
+def test_query_inline_file_and_named(tmp_path: Path) -> None:
+    sparql = "SELECT ?id WHERE { ?s a fm:Session ; dcterms:identifier ?id } ORDER BY ?id"
+    assert run("query", sparql, "--format", "csv")[1] == "id\r\nT-1\r\nT-2\r\n"
+    rq = tmp_path / "q.rq"
+    rq.write_text(sparql)
+    assert run("query", "-f", str(rq), "--format", "csv")[1] == "id\r\nT-1\r\nT-2\r\n"
+    code, out, _ = run("query", "--name", "works-read-twice", "--format", "csv")
+    assert code == 0 and out == 'title,sessions,codes\r\nHuman feedback at scale,2,"T-1, T-2"\r\n'
+
+
+def test_query_list_names_every_bundled_query() -> None:
+    from fmgraph.query import bundled_queries
+
+    code, out, _ = run("query", "--list")
+    assert code == 0
+    for q in bundled_queries():
+        assert q.name in out
+
+
+def test_query_usage_and_refusal_exit_2() -> None:
+    assert run("query")[0] == 2
+    code, _, err = run("query", "INSERT DATA { <a:b> <a:c> <a:d> }")
+    assert code == 2 and "refused" in err
+    code, _, err = run("query", "SELECT * WHERE {\n ?s ?p\n}")
+    assert code == 2 and "line 3, column" in err
+
+
+def test_export_to_file_and_unwritable_path(tmp_path: Path) -> None:
+    target = tmp_path / "g.ttl"
+    assert run("export", "-o", str(target))[0] == 0
+    assert target.read_text().startswith("@prefix")
+    code, _, err = run("export", "-o", str(tmp_path / "no" / "such" / "dir.ttl"))
+    assert code == 4 and "cannot write" in err
+
+
+def test_stats_json() -> None:
+    code, out, _ = run("stats", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["classes"]["fm:Concept"] == 5
+
+
+def test_validate_clean_and_dirty(tiny_copy: Path) -> None:
+    code, out, _ = run("validate", data=str(tiny_copy))
+    assert code == 0 and out.endswith("no problems found\n")
+    course = tiny_copy / "course.yaml"
+    course.write_text(course.read_text().replace("topic: basics", "topic: basix", 1))
+    code, out, _ = run("validate", data=str(tiny_copy))
+    assert code == 1
+    assert "course.yaml:" in out and "concept 'attention': topic 'basix' is not defined" in out
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        (lambda d: (d / "course.yaml").write_text("concepts: [\n"), "YAML error"),
+        (lambda d: (d / "course.yaml").write_text("topics: !!python/name:os.system\n"),
+         "python/name"),
+        (lambda d: (d / "course.yaml").unlink(), "holds no data files"),
+    ],
+)  # fmt: skip
+def test_bad_data_exits_3_naming_the_file(tiny_copy: Path, setup, needle: str) -> None:  # type: ignore[no-untyped-def]
+    setup(tiny_copy)
+    code, out, err = run("path", "rlhf", "dpo", data=str(tiny_copy))
+    assert code == 3 and out == ""
+    assert needle in err and str(tiny_copy) in err
+
+
+def test_missing_data_directory_exits_3(tmp_path: Path) -> None:
+    code, _, err = run("stats", data=str(tmp_path / "nowhere"))
+    assert code == 3 and "data directory does not exist" in err
