@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install fmgraph with its test tools into the active Python environment, plus the two Debian
+# packages the tests drive: chromium (browser tests of `fmgraph render`) and raptor2-utils
+# (rapper, an independent RDF parser). Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v rapper >/dev/null 2>&1 || missing+=(raptor2-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "installing Debian packages: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "warning: ${missing[*]} not found and apt-get is unavailable;" \
+         "browser and rapper tests need them" >&2
+  fi
+fi
+
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -e ".[test]"
