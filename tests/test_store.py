@@ -90,3 +90,23 @@ def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.delenv("FMGRAPH_CACHE_DIR")
     assert "fmgraph" in str(cache_dir())
     assert os.fspath(cache_dir()) != os.fspath(tmp_path / "c")
+
+
+def test_large_catalog_streams_without_shacl_and_reports_progress(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fmgraph.store as store_module
+    import fmgraph.validate
+
+    def no_shacl(*args: object) -> list[object]:
+        raise AssertionError("SHACL must not run over the limit")
+
+    monkeypatch.setattr(store_module, "SHACL_BUILD_LIMIT", 10)
+    monkeypatch.setattr(fmgraph.validate, "shacl_problems", no_shacl)
+    with (tiny_copy / "course.yaml").open("a") as f:
+        f.write("# a comment makes this content, and so its store, new\n")
+    messages: list[str] = []
+    path = store_path(tiny_copy, progress=messages.append)
+    assert any("SHACL is left to `fmgraph validate`" in m for m in messages)
+    assert messages[-1].startswith("built ") and "(154 from YAML)" in messages[-1]
+    assert _count(path) > 154

@@ -12,6 +12,7 @@ stand in for the embedded store.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -40,6 +41,7 @@ QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 STORE_FORMAT = "1"
 KEEP_STORES = 8
 SNAPSHOT = "snapshot.nq"
+SHACL_BUILD_LIMIT = 50_000  # catalog triples checked with pySHACL at build time
 SNAPSHOT_LIMIT = 100_000  # triples; above this, opening the database is the faster way in
 _BUILD_MODULES = (
     "build.py",
@@ -161,7 +163,12 @@ def open_store(data_dir: Path, progress: Progress | None = None) -> LocalStore:
 
 
 def build_store(data_dir: Path, target: Path, progress: Progress | None = None) -> None:
-    """Load, check and write the graph of ``data_dir`` to a new store at ``target``."""
+    """Load, check and write the graph of ``data_dir`` to a new store at ``target``.
+
+    Catalog triples stream into the store. SHACL runs here on catalogs of up to
+    ``SHACL_BUILD_LIMIT`` triples; a larger one is checked structurally by the loader, and in
+    full by ``fmgraph validate``, so a big build is not held in one in-memory rdflib graph.
+    """
     from .build import catalog_triples
     from .loader import load_catalog
     from .validate import shacl_problems
@@ -169,24 +176,35 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     say = progress or (lambda _message: None)
     say(f"building the graph of {data_dir}")
     catalog = load_catalog(data_dir)
-    triples = list(catalog_triples(catalog))
-    problems = shacl_problems(triples, catalog)
-    if problems:
-        raise DataError(problems)
+    say(f"loaded {len(catalog.works)} works, {len(catalog.concepts)} concepts, "
+        f"{len(catalog.sessions)} sessions")  # fmt: skip
+    stream = catalog_triples(catalog)
+    head = list(itertools.islice(stream, SHACL_BUILD_LIMIT + 1))
+    if len(head) <= SHACL_BUILD_LIMIT:
+        problems = shacl_problems(head, catalog)
+        if problems:
+            raise DataError(problems)
+    else:
+        say(f"catalog over {SHACL_BUILD_LIMIT} triples: SHACL is left to `fmgraph validate`")
+    count = itertools.count()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.build-"))
     try:
         store = Store(str(tmp))
-        store.bulk_extend(Quad(t.subject, t.predicate, t.object) for t in triples)
+        store.bulk_extend(
+            Quad(t.subject, t.predicate, t.object)
+            for t, _ in zip(itertools.chain(head, stream), count, strict=False)
+        )
         store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
         for path in catalog.rdf_files:
-            say(f"loading {path.name}")
+            say(f"loading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
             try:
                 store.bulk_load(path=str(path), format=_RDF_FORMATS[path.suffix])
             except SyntaxError as e:
                 raise DataError([Problem(str(path), _line_of(e), None, f"RDF syntax: {e}")]) from e
         store.flush()
-        if len(store) <= SNAPSHOT_LIMIT:
+        total = len(store)
+        if total <= SNAPSHOT_LIMIT:
             store.dump(str(tmp / SNAPSHOT), format=RdfFormat.N_QUADS)
         del store
         try:
@@ -196,7 +214,7 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    say(f"built {len(triples)} triples from {len(catalog.works)} works")
+    say(f"built {total} triples ({next(count)} from YAML)")
 
 
 def _line_of(error: SyntaxError) -> int | None:
