@@ -52,3 +52,12 @@ def test_stats_count_classes_and_relations(tiny_store) -> None:  # type: ignore[
     assert stats.relations["fm:requires"] == 5
     assert stats.relations["fm:reading"] == 4
     assert stats.triples > sum(stats.relations.values())  # the vocabulary is in the store too
+
+
+def test_show_concept_lists_the_sessions_that_read_about_it(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    view = show_node(tiny_store, "rlhf")
+    assert view.links["read in"] == [
+        "T-1 required #2: Human feedback at scale",
+        "T-2 further #2: Human feedback at scale",
+        'T-2 required #1: Preference learning <b>without</b> rewards & "quotes" — naïve',
+    ]

@@ -11,6 +11,7 @@ The Python API mirrors the command line::
     fmgraph.run_query(store, "SELECT ...")                 # read-only SPARQL
     fmgraph.full_graph(store)                              # networkx view
     fmgraph.load_catalog(Path("data"))                     # the YAML as dataclasses
+    fmgraph.catalog_triples(catalog)                       # the catalog as RDF triples
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "__version__",
     "bundled_data",
+    "catalog_triples",
     "export_bytes",
     "find_path",
     "full_graph",
@@ -35,6 +37,7 @@ __all__ = [
 
 _API = {
     "bundled_data": ("resources", "data_dir"),
+    "catalog_triples": ("build", "catalog_triples"),
     "export_bytes": ("export", "export_bytes"),
     "find_path": ("paths", "find_path"),
     "full_graph": ("graphview", "full_graph"),
@@ -49,6 +52,7 @@ _API = {
 }
 
 if TYPE_CHECKING:
+    from .build import catalog_triples
     from .export import export_bytes
     from .graphview import full_graph, prerequisite_graph
     from .loader import load_catalog

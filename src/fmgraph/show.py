@@ -134,5 +134,13 @@ def show_node(store: GraphStore, name: str) -> NodeView:
     if "discussed by" in view.links and "introduced by" in view.links:
         introduced = set(view.links["introduced by"])
         view.links["discussed by"] = [w for w in view.links["discussed by"] if w not in introduced]
+    if view.kind == "concept":
+        from .paths import readings_for
+
+        for reading in readings_for(store, [node])[node]:
+            if reading.session:
+                view.links.setdefault("read in", []).append(
+                    f"{reading.session} {reading.role} #{reading.position}: {reading.title}"
+                )
     view.links = {k: v for k, v in view.links.items() if v}
     return view
