@@ -76,20 +76,26 @@ def name_index(store: GraphStore) -> NameIndex:
     return index
 
 
-_SKIP = {
-    "fm:hasReading",
-    "fm:hasPrerequisite",
-    "fm:reading",
-    "fm:requiredReading",
-    "fm:furtherReading",
-    "fm:requires",
-    "fm:discusses",
-    "fm:introduces",
-    "fm:session",
-    "fm:work",
-    "fm:dependent",
-    "fm:prerequisite",
+#: Outgoing relations shown as links to other nodes, not as values.
+_OUTGOING = {"fm:discusses": "discusses", "fm:introduces": "introduces"}
+#: Incoming relations shown as links from other nodes.
+_INCOMING = {
+    "fm:discusses": "discussed by",
+    "fm:introduces": "introduced by",
+    "fm:hasTopic": "sessions",
+    "fm:inTopic": "concepts",
+    "cito:cites": "cited by",
 }
+#: Structural relations that the links above (or reasons and readings) already present.
+_HIDDEN = {
+    "fm:hasReading", "fm:hasPrerequisite", "fm:reading", "fm:requiredReading",
+    "fm:furtherReading", "fm:requires", "fm:session", "fm:work", "fm:dependent",
+    "fm:prerequisite",
+}  # fmt: skip
+
+
+def _named(node_id: str | None, label: str | None) -> str:
+    return f"{node_id} ({label or node_id})"
 
 
 def show_node(store: GraphStore, name: str) -> NodeView:
@@ -97,50 +103,36 @@ def show_node(store: GraphStore, name: str) -> NodeView:
     index = name_index(store)
     node = index.resolve(name)
     view = NodeView(index.kind[node], index.short[node], node, index.label[node])
-    for r in sorted(rows(store, _OUT % node), key=lambda r: (r["p"], r["o"])):
+    links = view.links
+    for r in sorted(rows(store, _OUT % node), key=lambda r: (r["p"], r["oid"] or r["o"])):
         prop = compact(r["p"])
-        if prop in _SKIP:
-            continue
-        value = (r["oid"] and f"{r['oid']} ({r['olabel'] or r['oid']})") or r["o"]
-        value = compact(value) if prop == "rdf:type" else value
-        if value not in view.values.setdefault(prop, []):
-            view.values[prop].append(value)
-    for r in sorted(rows(store, _REASONS % (node, node)), key=lambda r: r["other"]):
-        view.links.setdefault(r["direction"], []).append(f"{r['other']}: {r['reason']}")
-    for r in rows(store, _READS % (node, node)):
-        target = r["work"] if view.kind == "session" else r["code"]
-        view.links.setdefault("readings" if view.kind == "session" else "read in", []).append(
-            f"{r['position']}. {r['role']}: {target} ({r['title']})"
-            if view.kind == "session"
-            else f"{target} ({r['role']}, #{r['position']})"
-        )
-    incoming = {
-        "fm:discusses": "discussed by",
-        "fm:introduces": "introduced by",
-        "fm:hasTopic": "sessions",
-        "fm:inTopic": "concepts",
-        "cito:cites": "cited by",
-    }
-    outgoing = {"fm:discusses": "discusses", "fm:introduces": "introduces"}
-    for r in sorted(rows(store, _OUT % node), key=lambda r: (r["p"], r["oid"] or "")):
-        if compact(r["p"]) in outgoing and r["oid"]:
-            view.links.setdefault(outgoing[compact(r["p"])], []).append(
-                f"{r['oid']} ({r['olabel'] or r['oid']})"
-            )
+        if prop in _OUTGOING:
+            links.setdefault(_OUTGOING[prop], []).append(_named(r["oid"], r["olabel"]))
+        elif prop not in _HIDDEN:
+            value = _named(r["oid"], r["olabel"]) if r["oid"] else compact(r["o"])
+            if value not in view.values.setdefault(prop, []):
+                view.values[prop].append(value)
     for r in sorted(rows(store, _IN % node), key=lambda r: (r["p"], r["sid"])):
-        relation = incoming.get(compact(r["p"]))
+        relation = _INCOMING.get(compact(r["p"]))
         if relation:
-            view.links.setdefault(relation, []).append(f"{r['sid']} ({r['slabel'] or r['sid']})")
-    if "discussed by" in view.links and "introduced by" in view.links:
-        introduced = set(view.links["introduced by"])
-        view.links["discussed by"] = [w for w in view.links["discussed by"] if w not in introduced]
+            links.setdefault(relation, []).append(_named(r["sid"], r["slabel"]))
+    introduced = set(links.get("introduced by", []))
+    links["discussed by"] = [w for w in links.get("discussed by", []) if w not in introduced]
+    for r in sorted(rows(store, _REASONS % (node, node)), key=lambda r: r["other"]):
+        links.setdefault(r["direction"], []).append(f"{r['other']}: {r['reason']}")
     if view.kind == "concept":
         from .paths import readings_for
 
         for reading in readings_for(store, [node])[node]:
             if reading.session:
-                view.links.setdefault("read in", []).append(
+                links.setdefault("read in", []).append(
                     f"{reading.session} {reading.role} #{reading.position}: {reading.title}"
                 )
-    view.links = {k: v for k, v in view.links.items() if v}
+    for r in rows(store, _READS % (node, node)):
+        if view.kind == "session":
+            entry = f"{r['position']}. {r['role']}: {_named(r['work'], r['title'])}"
+            links.setdefault("readings", []).append(entry)
+        else:
+            links.setdefault("read in", []).append(f"{r['code']} ({r['role']}, #{r['position']})")
+    view.links = {k: v for k, v in links.items() if v}
     return view
