@@ -37,10 +37,11 @@ class FmgraphGroup(click.Group):
 
 
 class State:
-    """What the global options select: the data directory, and the store opened from it."""
+    """What the global options select: the data directory, or a remote endpoint, and the store."""
 
-    def __init__(self, data: Path | None) -> None:
+    def __init__(self, data: Path | None, endpoint: str | None = None) -> None:
         self.data = data
+        self.endpoint = endpoint
         self._store: Any = None
 
     @property
@@ -50,7 +51,11 @@ class State:
         return self.data if self.data is not None else data_dir()
 
     def store(self) -> Any:
-        if self._store is None:
+        if self._store is None and self.endpoint is not None:
+            from .remote import RemoteStore
+
+            self._store = RemoteStore(self.endpoint)
+        elif self._store is None:
             from .store import open_store
 
             self._store = open_store(self.data_dir, progress=lambda m: click.echo(m, err=True))
@@ -95,19 +100,27 @@ def emit(text: str | bytes) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Data directory to build the graph from (default: the bundled course).",
 )
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Run read commands against this SPARQL 1.1 query endpoint instead of the embedded"
+    " store. Credentials come from FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and"
+    " FMGRAPH_ENDPOINT_PASSWORD.",
+)
 @click.version_option(package_name="fmgraph")
 @click.pass_context
-def cli(ctx: click.Context, data: Path | None) -> None:
+def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
     """fmgraph: a foundation-model course's reading list as a knowledge graph.
 
     Sessions, works, topics and concepts with prerequisite links, held as RDF in an embedded
     store, queried with SPARQL, walked as a networkx graph, exported and rendered.
 
     \b
-    Example:
+    Examples:
       fmgraph path rlhf dpo
+      fmgraph --endpoint http://127.0.0.1:7878/query path rlhf dpo
     """
-    ctx.obj = State(data)
+    ctx.obj = State(data, endpoint)
 
 
 @cli.command()
@@ -282,6 +295,316 @@ def stats(state: State, fmt: str) -> None:
 
     result = graph_stats(state.store())
     emit(output.as_json(result) if fmt == "json" else output.stats_text(result))
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    default="fmgraph.html",
+    show_default=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the page to this file ('-' for standard output).",
+)
+@click.option("--focus", metavar="NAME", help="Draw only the neighbourhood of this node.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    help="With --focus: how many links away from NAME to go.  [default: 1]",
+)
+@click.option("--concepts", is_flag=True, help="Draw the prerequisite DAG alone, in levels.")
+@click.option(
+    "--path",
+    "chain",
+    nargs=2,
+    metavar="A B",
+    help="Draw the chain of `fmgraph path A B` with its readings.",
+)
+@click.option("--title", help="The page's heading.")
+@pass_state
+def render(
+    state: State,
+    output: str,
+    focus: str | None,
+    depth: int | None,
+    concepts: bool,
+    chain: tuple[str, str] | None,
+    title: str | None,
+) -> None:
+    """Write the graph as one interactive HTML page that works offline.
+
+    The page needs no network: everything it uses is inside the file. Search a node by name
+    or alias, filter by kind, click a node to light up its neighbourhood, click a concept to
+    see its prerequisite chain. Names are resolved as in `fmgraph path` and `fmgraph show`.
+
+    \b
+    Examples:
+      fmgraph render
+      fmgraph render --focus dpo --depth 2 -o dpo.html
+      fmgraph render --concepts -o concepts.html
+      fmgraph render --path attention dpo --title "From attention to DPO"
+    """
+    from .export import write_output
+    from .render import render_page
+
+    if sum((focus is not None, concepts, chain is not None)) > 1:
+        raise click.UsageError("choose one view: --focus, --concepts or --path")
+    if depth is not None and focus is None:
+        raise click.UsageError("--depth goes with --focus NAME")
+    page = render_page(
+        state.store(),
+        focus=focus,
+        depth=1 if depth is None else depth,
+        concepts=concepts,
+        path=chain,
+        title=title,
+    )
+    write_output(page.encode(), output)
+    if output != "-":
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.group(name="import")
+def import_group() -> None:
+    """Merge reading lists (course posts, BibTeX) into the data directory given with --data.
+
+    The directory is created when missing. New topics, works and sessions go to
+    imported-topics.yaml, imported-works.yaml and imported-sessions.yaml; entries that already
+    exist are updated where they are written, keeping your comments. A work already known (same
+    arXiv id, DOI, URL or title) is reused, so importing the same sources twice changes nothing.
+    Writes are atomic: on any error the directory is left as it was.
+
+    \b
+    Example:
+      fmgraph --data my-course/ import posts _posts/
+    """
+
+
+def _import_options(f: F) -> F:
+    """Options every import command shares."""
+    f = format_option("text", "json")(f)
+    f = click.option(
+        "--write-links", is_flag=True, help="Write the proposed concept links (as discusses)."
+    )(f)
+    f = click.option(
+        "--link-concepts",
+        is_flag=True,
+        help="Propose links to concepts whose label or alias is a word of a work's title.",
+    )(f)
+    f = click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")(f)
+    return f
+
+
+def _import_dir(state: State) -> Path:
+    if state.data is None:
+        raise click.UsageError("import writes into a data directory: give it with --data DIR")
+    return state.data
+
+
+def _import_done(result: Any, fmt: str) -> None:
+    import json
+    from dataclasses import asdict
+
+    from .merge import summary_text
+
+    if fmt == "json":
+        emit(json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n")
+    else:
+        emit(summary_text(result))
+
+
+@import_group.command(name="posts")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_import_options
+@pass_state
+def import_posts(
+    state: State,
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+) -> None:
+    """Import course posts: Jekyll markdown files, or folders searched for *.md.
+
+    Each post gives a session (code from `desc`, title, date, tags as topics, first category
+    as collection) and its readings in order: "Required Readings" are required, "More",
+    "Extra" and "Even More" readings are further. Readings that could not be fully read are
+    reported with file and line, and imported with what was found.
+
+    \b
+    Examples:
+      fmgraph --data my-course/ import posts _posts/
+      fmgraph --data my-course/ import posts _posts/2024-02-06-S5.md --dry-run
+      fmgraph --data my-course/ import posts _posts/ --link-concepts --write-links
+    """
+    from .merge import import_posts as run
+
+    result = run(
+        _import_dir(state),
+        list(paths),
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=lambda message: click.echo(message, err=True),
+    )
+    _import_done(result, fmt)
+
+
+@import_group.command(name="bibtex")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--session", "code", required=True, help="Code of the session they are read in.")
+@click.option(
+    "--role",
+    type=click.Choice(["required", "further"]),
+    default="required",
+    show_default=True,
+    help="Role of the readings in the session.",
+)
+@_import_options
+@pass_state
+def import_bibtex(
+    state: State,
+    file: Path,
+    code: str,
+    role: str,
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+) -> None:
+    """Import a BibTeX file: one work per entry, each a reading of session --session.
+
+    Titles, authors, years, DOIs, URLs and arXiv ids (from eprint/archivePrefix or an arXiv
+    URL) are read with bibtexparser. A session that does not exist yet is created, titled by
+    its code.
+
+    \b
+    Example:
+      fmgraph --data my-course/ import bibtex readings.bib --session 2024-S5 --role further
+    """
+    from .merge import import_bibtex as run
+
+    result = run(
+        _import_dir(state),
+        file,
+        code,
+        role,
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=lambda message: click.echo(message, err=True),
+    )
+    _import_done(result, fmt)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7878,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a query may run; then it is stopped and answered with 503.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Most rows (or triples) in one answer; a cut answer says X-Fmgraph-Truncated: true.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Query worker processes (default: the number of CPUs, between 2 and 4).",
+)
+@click.option("--cors", is_flag=True, help="Let web pages of any origin query the endpoint.")
+@pass_state
+def serve(
+    state: State,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    workers: int | None,
+    cors: bool,
+) -> None:
+    """Serve the graph: a read-only SPARQL endpoint at /query and the explorer at /.
+
+    SPARQL 1.1 Protocol, GET and POST (form or application/sparql-query). SELECT and ASK
+    answer as JSON, XML, CSV or TSV, CONSTRUCT and DESCRIBE as Turtle, N-Triples, RDF/XML or
+    JSON-LD, as the Accept header asks. Updates, LOAD and SERVICE are refused with 403. The
+    prefixes of fmgraph query are predeclared. Ctrl-C stops the server.
+
+    \b
+    Examples:
+      fmgraph serve
+      fmgraph serve --port 8000 --timeout 5 --max-rows 1000
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
+        http://127.0.0.1:7878/query
+    """
+    from .serve import serve as serve_store
+    from .store import store_path
+
+    if state.endpoint is not None:
+        raise click.UsageError("serve serves the embedded store; --endpoint does not apply")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Warning: listening on {host}: others on the network can query it", err=True)
+    serve_store(
+        store_path(state.data_dir, progress=lambda m: click.echo(m, err=True)),
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        workers=workers,
+        cors=cors,
+        say=lambda message: click.echo(message, err=True),
+    )
+
+
+@cli.command()
+@click.option(
+    "--endpoint",
+    "push_endpoint",
+    metavar="URL",
+    help="The SPARQL query endpoint (default: the global --endpoint).",
+)
+@click.option("--graph", metavar="IRI", help="Replace this named graph, not the default graph.")
+@click.option(
+    "--store-url",
+    metavar="URL",
+    help="Graph Store Protocol URL; derived only for Oxigraph (…/query → …/store).",
+)
+@pass_state
+def push(state: State, push_endpoint: str | None, graph: str | None, store_url: str | None) -> None:
+    """Upload the built graph to a SPARQL server, replacing the target graph.
+
+    Uses the SPARQL 1.1 Graph Store Protocol (PUT of Turtle). Credentials come from
+    FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and FMGRAPH_ENDPOINT_PASSWORD.
+
+    \b
+    Examples:
+      fmgraph push --endpoint http://127.0.0.1:7878/query
+      fmgraph push --endpoint http://127.0.0.1:7878/query --graph https://example.org/fm
+      fmgraph push --store-url http://127.0.0.1:3030/ds/data
+    """
+    from .remote import push as push_graph
+    from .store import open_store
+
+    endpoint = push_endpoint or state.endpoint
+    if endpoint is None and store_url is None:
+        raise click.UsageError("give --endpoint URL (or --store-url URL) to push to")
+    store = open_store(state.data_dir, progress=lambda m: click.echo(m, err=True))
+    pushed = push_graph(store, endpoint, graph=graph, store_url=store_url)
+    click.echo(f"pushed {pushed.triples} triples to {pushed.url}", err=True)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Exit codes (documented in the README):
   2  bad request: unknown or ambiguous name, SPARQL syntax error, refused query, bad option
   3  the data could not be loaded or built (YAML, references, duplicates, cycles, SHACL)
   4  an output file could not be written
+  5  a remote SPARQL endpoint could not be reached, or answered with an HTTP error
 """
 
 from __future__ import annotations
@@ -73,3 +74,9 @@ class OutputError(FmgraphError):
     """An output file could not be written."""
 
     exit_code = 4
+
+
+class EndpointError(FmgraphError):
+    """A remote SPARQL endpoint could not be reached, timed out, or answered with an error."""
+
+    exit_code = 5

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fmgraph.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOOD = FIXTURES / "posts" / "good"
+
+
+def _run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _post(tmp_path: Path) -> Path:
+    path = tmp_path / "2024-05-01-small.md"
+    path.write_text(
+        "---\ntitle: Small\ndesc: X-1\ntags: Tiny\n---\n"
+        "## Readings\n### A paper\n- https://arxiv.org/abs/2101.00001v2\n"
+        "## More Readings\n### Some page with no link\n- just a note\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_import_posts_prints_a_summary_and_writes_the_files(tmp_path: Path) -> None:
+    post, target = _post(tmp_path), tmp_path / "d"
+    result = _run("--data", str(target), "import", "posts", str(post))
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"Read 1 source with 2 readings into {target}\n"
+        "Added: 1 sessions, 2 works, 1 topics, 2 readings. Updated: 0 sessions, 0 works. "
+        "Merged into existing works: 0.\n"
+        "  + topic tiny: Tiny  [imported-topics.yaml]\n"
+        "  + work arxiv-2101.00001: paper: A paper  [imported-works.yaml]\n"
+        "  + work some-page-with-no-link: paper: Some page with no link  [imported-works.yaml]\n"
+        "  + session X-1: Small (1 required, 1 further)  [imported-sessions.yaml]\n"
+        "Reported (1):\n"
+        f"  {post}:10: reading 'Some page with no link': no URL found; imported with its "
+        "title only\n"
+        "Wrote: imported-sessions.yaml, imported-topics.yaml, imported-works.yaml\n"
+    )
+    assert "rendering data files" in result.stderr
+    again = _run("--data", str(target), "import", "posts", str(post))
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[1] == (
+        "Nothing to change: the data directory already holds all of it."
+    )
+
+
+def test_imported_directory_validates_builds_and_exports(tmp_path: Path) -> None:
+    target = tmp_path / "course"
+    assert _run("--data", str(target), "import", "posts", str(GOOD)).exit_code == 0
+    bib = FIXTURES / "bib" / "readings.bib"
+    result = _run("--data", str(target), "import", "bibtex", str(bib), "--session", "2099-S3")
+    assert result.exit_code == 0
+    validate = _run("--data", str(target), "validate")
+    assert (validate.exit_code, validate.stdout) == (0, f"{target}: no problems found\n")
+    exported = _run("--data", str(target), "export", "--format", "turtle")
+    assert exported.exit_code == 0
+    assert "<https://w3id.org/fmgraph/id/reading/2099-S3/1> a fm:Reading" in exported.stdout
+    shown = _run("--data", str(target), "show", "2099-S2", "--format", "json")
+    assert shown.exit_code == 0
+
+
+def test_dry_run_changes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "d"
+    result = _run("--data", str(target), "import", "posts", str(GOOD), "--dry-run")
+    assert result.exit_code == 0 and not target.exists()
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Read 4 sources with 24 readings into {target} (dry run: nothing written)"
+    assert (
+        lines[-1]
+        == "Would write: imported-sessions.yaml, imported-topics.yaml, imported-works.yaml"
+    )
+
+
+def test_a_bad_post_exits_3_naming_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
+    bad = FIXTURES / "posts" / "bad" / "broken-front-matter.md"
+    target = tmp_path / "d"
+    result = _run("--data", str(target), "import", "posts", str(GOOD), str(bad))
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[-1].startswith(
+        f"Error: {bad}:5: front matter is not valid YAML"
+    )
+    assert not target.exists()
+
+
+def test_import_needs_a_data_directory() -> None:
+    result = _run("import", "posts", str(GOOD))
+    assert result.exit_code == 2
+    assert "give it with --data DIR" in result.stderr
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = _run("--data", str(tmp_path), "import", "posts", str(tmp_path / "nope.md"))
+    assert result.exit_code == 2
+
+
+def test_json_output_is_the_result_record(tmp_path: Path) -> None:
+    result = _run(
+        "--data", str(tmp_path / "d"), "import", "posts", str(_post(tmp_path)), "--format", "json"
+    )
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert sorted(record) == [
+        "changes",
+        "data_dir",
+        "dry_run",
+        "files_written",
+        "links",
+        "readings_added",
+        "readings_read",
+        "reported",
+        "sessions_added",
+        "sessions_updated",
+        "sources",
+        "topics_added",
+        "works_added",
+        "works_reused",
+        "works_updated",
+    ]
+    assert record["changes"][0] == {
+        "action": "add",
+        "kind": "topic",
+        "id": "tiny",
+        "detail": "Tiny",
+        "file": "imported-topics.yaml",
+    }
+    assert sorted(record["reported"][0]) == ["entry", "file", "line", "message"]
+
+
+def test_import_bibtex_adds_readings_to_a_session(tmp_path: Path) -> None:
+    target, bib = tmp_path / "d", FIXTURES / "bib" / "readings.bib"
+    result = _run(
+        "--data",
+        str(target),
+        "import",
+        "bibtex",
+        str(bib),
+        "--session",
+        "R-1",
+        "--role",
+        "further",
+    )
+    assert result.exit_code == 0
+    assert "Added: 1 sessions, 7 works, 0 topics, 7 readings." in result.stdout
+    assert "session 'R-1': is a new session; it is titled by its code" in result.stdout
+
+
+def test_bibtex_with_a_bad_session_code_exits_2(tmp_path: Path) -> None:
+    bib = FIXTURES / "bib" / "readings.bib"
+    result = _run("--data", str(tmp_path), "import", "bibtex", str(bib), "--session", "a b")
+    assert result.exit_code == 2
+    assert "session code 'a b' is not like 2024-S5" in result.stderr
+
+
+def test_link_concepts_prints_proposals(tiny_copy: Path, tmp_path: Path) -> None:
+    post = tmp_path / "p.md"
+    post.write_text(
+        "---\ntitle: T\ndesc: T-9\n---\n## Readings\n### Cheap LoRA tricks\n- https://x.org/a\n",
+        encoding="utf-8",
+    )
+    result = _run("--data", str(tiny_copy), "import", "posts", str(post), "--link-concepts")
+    assert result.exit_code == 0
+    assert (
+        "Concept links (1, proposed; --write-links writes them):\n"
+        "  cheap-lora-tricks discusses lora  (title has 'LoRA')\n"
+    ) in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["posts"], ["bibtex"]])
+def test_every_import_command_has_help_with_an_example(command: list[str]) -> None:
+    result = _run("import", *command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout and "fmgraph --data" in result.stdout
