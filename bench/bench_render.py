@@ -1,0 +1,160 @@
+"""Benchmark of `fmgraph render` on synthetic course graphs: Python time to build the page,
+and (with --browser) the time Chromium takes to lay it out and settle.
+
+Run: python bench/bench_render.py [--runs N] [--browser]. Prints a table; the README quotes
+the 2,000-node row. Sizes grow tenfold so that a quadratic step would show at once (pyvis'
+add_node/add_edge scan a list per call: 7 s for 20,000 nodes; --pyvis measures it here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import networkx as nx
+
+from fmgraph.render import render_html
+
+ID = "https://w3id.org/fmgraph/id/"
+
+
+def synthetic(n: int, seed: int = 0) -> nx.DiGraph:
+    """A course-shaped graph of about ``n`` nodes: 65% concepts, 25% works, 5% sessions and
+    5% topics, with the relations fmgraph draws, every concept's prerequisites earlier."""
+    rng = random.Random(seed)
+    graph = nx.DiGraph()
+    counts = {"concept": n * 65 // 100, "work": n * 25 // 100, "session": n // 20}
+    counts["topic"] = n - sum(counts.values())
+    ids = {kind: [f"{ID}{kind}/{kind[0]}{i}" for i in range(k)] for kind, k in counts.items()}
+    for i, node in enumerate(ids["topic"]):
+        graph.add_node(node, kind="topic", id=f"t{i}", label=f"Topic {i}")
+    for i, node in enumerate(ids["concept"]):
+        graph.add_node(
+            node,
+            kind="concept",
+            id=f"c{i}",
+            label=f"Concept number {i}",
+            aliases=f"C{i}; concept-{i}",
+            definition=f"Synthetic concept {i}, defined for the benchmark.",
+            topic=f"Topic {i % counts['topic']}",
+        )
+        graph.add_edge(node, ids["topic"][i % counts["topic"]], relation="inTopic")
+        for j in {rng.randrange(i) for _ in range(rng.randint(1, 3))} if i else ():
+            graph.add_edge(node, ids["concept"][j], relation="requires", reason=f"{i} after {j}")
+    for i, node in enumerate(ids["work"]):
+        graph.add_node(
+            node,
+            kind="work",
+            id=f"w{i}",
+            label=f"A synthetic paper about things, number {i}",
+            title=f"A synthetic paper about things, number {i}",
+            work_kind="paper",
+            year=str(2015 + i % 10),
+            arxiv=f"2301.{i:05d}",
+            urls=f"https://arxiv.org/abs/2301.{i:05d}",
+            authors="Ada Lovelace; Alan Turing",
+        )
+        for j, c in enumerate(rng.sample(ids["concept"], 3)):
+            graph.add_edge(node, c, relation="introduces" if j == 0 else "discusses")
+    for i, node in enumerate(ids["session"]):
+        graph.add_node(node, kind="session", id=f"S-{i}", label=f"S-{i}", title=f"Session {i}")
+        graph.add_edge(node, ids["topic"][i % counts["topic"]], relation="hasTopic")
+        for position, w in enumerate(rng.sample(ids["work"], 5), start=1):
+            role = "requiredReading" if position <= 3 else "furtherReading"
+            graph.add_edge(node, w, relation=role, position=position)
+    return graph
+
+
+def python_time(graph: nx.DiGraph, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        render_html(graph, title="Synthetic course")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def pyvis_time(graph: nx.DiGraph) -> float:
+    from pyvis.network import Network
+
+    start = time.perf_counter()
+    net = Network(directed=True)
+    for node, data in graph.nodes(data=True):
+        net.add_node(node, label=data["label"])
+    for u, v in graph.edges:
+        net.add_edge(u, v)
+    return time.perf_counter() - start
+
+
+def browser_time(html: str) -> float:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        path = Path(tmp) / "bench.html"
+        path.write_text(html, encoding="utf-8")
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1366, "height": 800})
+        start = time.perf_counter()
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=300_000)
+        elapsed = time.perf_counter() - start
+        # responsiveness after settling, timed inside the page: a search that finds and
+        # highlights a node, a click's highlight, and one full redraw
+        timings = page.evaluate(
+            """() => {
+              const time = (fn) => {
+                const t = performance.now();
+                fn();
+                return performance.now() - t;
+              };
+              const search = document.getElementById("search");
+              const form = document.getElementById("search-form");
+              const some = fmgraph.nodes.getIds()[1];
+              return {
+                search: time(() => {
+                  search.value = "concept number 7";
+                  search.dispatchEvent(new Event("input"));
+                  form.requestSubmit();
+                }),
+                click: time(() => fmgraph.focusNode(some, false)),
+                redraw: time(() => fmgraph.network.redraw()),
+              };
+            }"""
+        )
+        browser.close()
+    print(
+        f"    browser: settled in {elapsed:.2f} s; then search {timings['search']:.0f} ms,"
+        f" click {timings['click']:.0f} ms, redraw {timings['redraw']:.0f} ms"
+    )
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2_000, 20_000])
+    parser.add_argument("--browser", action="store_true", help="also time Chromium's layout")
+    parser.add_argument("--pyvis", action="store_true", help="also time pyvis add_node/add_edge")
+    args = parser.parse_args()
+    render_html(synthetic(50), title="warm-up")  # read the assets once, outside the timing
+    print(f"{'nodes':>7} {'edges':>7} {'render_html':>12} {'per node':>10}")
+    for n in args.sizes:
+        graph = synthetic(n)
+        seconds = python_time(graph, args.runs)
+        per_node = seconds / graph.number_of_nodes() * 1e6
+        print(f"{n:>7} {graph.number_of_edges():>7} {seconds:>10.3f} s {per_node:>7.1f} µs")
+        if args.pyvis:
+            print(f"    pyvis add_node/add_edge alone: {pyvis_time(graph):.3f} s")
+        if args.browser and n <= 2_000:
+            browser_time(render_html(graph, title="Synthetic course"))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

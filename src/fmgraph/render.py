@@ -1,0 +1,607 @@
+"""Render the graph as one self-contained HTML page: an interactive explorer that works offline.
+
+The page carries everything it needs: vis-network, read from the installed pyvis package (pyvis
+itself is never imported: it pulls in IPython), the explorer's own script and style from
+``assets/``, and the graph as JSON. Its Content-Security-Policy allows exactly those scripts
+and no other host, so "no request leaves the file" is enforced by the browser, not promised.
+
+Text from the data never becomes markup: the heading is HTML-escaped, the graph travels in a
+``<script type="application/json">`` block with ``<``, ``>`` and ``&`` written as ``\\u003c``
+and so on, and the script builds tooltips from DOM text nodes, linking only http(s) URLs.
+
+Views choose what to draw: the whole graph, a neighbourhood (:func:`focus_view`), the
+prerequisite DAG in levels (:func:`concepts_view`) and one chain of ``fmgraph path`` with the
+readings that teach each step (:func:`path_view`). Building the page is linear in the size of
+the graph: node and edge lists are written directly, never through pyvis' ``add_node``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import importlib.util
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .errors import OutputError
+from .graphview import SEPARATOR, full_graph, prerequisite_graph
+from .names import NameIndex
+from .paths import PathResult, find_path
+from .store import GraphStore
+
+#: Where pyvis 0.3.2 keeps the vis-network build its own template would fetch from a CDN.
+VIS_NETWORK = "templates/lib/vis-9.1.2/vis-network.min.js"
+KIND_ORDER = ("session", "work", "concept", "topic")
+ARXIV_ABS = "https://arxiv.org/abs/"
+#: Above this many nodes the page trades looks for speed (straight edges, shorter layout).
+LARGE = 400
+
+
+@dataclass(frozen=True)
+class NodeStyle:
+    label: str
+    plural: str
+    shape: str
+    color: str
+    border: str
+
+
+@dataclass(frozen=True)
+class EdgeStyle:
+    label: str
+    inverse: str
+    meaning: str
+    color: str
+    dashes: bool | list[int]
+    width: float
+
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and in grey
+# print, helped by shapes for nodes and dash patterns for edges.
+NODE_STYLES = {
+    "session": NodeStyle("Session", "Sessions", "diamond", "#E69F00", "#8A5F00"),
+    "work": NodeStyle("Work", "Works", "square", "#009E73", "#005C43"),
+    "concept": NodeStyle("Concept", "Concepts", "dot", "#56B4E9", "#0072B2"),
+    "topic": NodeStyle("Topic", "Topics", "hexagon", "#CC79A7", "#8C4A72"),
+}
+RELATION_STYLES = {
+    "requires": EdgeStyle(
+        "requires", "required by", "points to the prerequisite", "#D55E00", False, 2.5
+    ),
+    "requiredReading": EdgeStyle(
+        "required reading", "required reading in", "session to work", "#B07800", False, 2.0
+    ),
+    "furtherReading": EdgeStyle(
+        "further reading", "further reading in", "session to work", "#B07800", [8, 5], 1.5
+    ),
+    "introduces": EdgeStyle(
+        "introduces", "introduced by", "work to concept", "#009E73", False, 1.5
+    ),
+    "discusses": EdgeStyle("discusses", "discussed by", "work to concept", "#009E73", [3, 4], 1.2),
+    "hasTopic": EdgeStyle("has topic", "topic of", "session to topic", "#AA4499", False, 1.2),
+    "inTopic": EdgeStyle("in topic", "contains", "concept to topic", "#CC79A7", [2, 4], 1.0),
+    "cites": EdgeStyle("cites", "cited by", "work to work", "#777777", [10, 4], 1.0),
+}
+_OTHER_NODE = NodeStyle("Node", "Other", "dot", "#BBBBBB", "#777777")
+_OTHER_EDGE = EdgeStyle("link", "linked from", "", "#999999", False, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Views
+
+
+def node_names(data: dict[str, Any]) -> list[str]:
+    """What a node may be called by, as in ``fmgraph show``: id, label, aliases, title, arXiv."""
+    names = [data.get("id", ""), data.get("label", ""), data.get("title", "")]
+    names += [a for a in data.get("aliases", "").split(SEPARATOR) if a]
+    names.append(data.get("arxiv", ""))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def graph_index(graph: nx.DiGraph) -> NameIndex:
+    """A name index over every node of a view, the names the page's search box knows."""
+    index = NameIndex()
+    for node, data in graph.nodes(data=True):
+        kind = data.get("kind", "concept")
+        index.add(node, kind, data.get("id", node), _label(data), node_names(data))
+    return index
+
+
+def focus_view(graph: nx.DiGraph, name: str, depth: int = 1) -> nx.DiGraph:
+    """The nodes at most ``depth`` links from the node ``name`` denotes, in either direction."""
+    centre = graph_index(graph).resolve(name)
+    near = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), centre, depth)
+    view: nx.DiGraph = graph.subgraph(near).copy()
+    view.graph.update(
+        focus=centre,
+        title=f"Around {_label(graph.nodes[centre])}",
+        description=f"Everything within {depth} link{'s' if depth != 1 else ''} of "
+        f"{_label(graph.nodes[centre])}",
+    )
+    return view
+
+
+def concepts_view(prerequisites: nx.DiGraph) -> nx.DiGraph:
+    """The prerequisite DAG with ``requires`` edges (dependent to prerequisite) and a ``level``
+    on every concept: 0 for foundations, else one more than its deepest prerequisite."""
+    view: nx.DiGraph = prerequisites.reverse(copy=True)
+    for node, level in prerequisite_levels(view).items():
+        view.nodes[node]["level"] = level
+    view.graph["title"] = "Concept prerequisites"
+    view.graph["description"] = (
+        "Prerequisites in levels: foundations at the top, arrows point to what comes first"
+    )
+    return view
+
+
+def path_view(graph: nx.DiGraph, result: PathResult) -> nx.DiGraph:
+    """The first chain of ``fmgraph path``, laid out left to right, with its readings."""
+    by_id = {(d.get("kind"), d.get("id")): n for n, d in graph.nodes(data=True)}
+    chain = result.chains[0]
+    view = nx.DiGraph()
+    previous = None
+    for i, step in enumerate(chain.steps):
+        concept = by_id["concept", step.id]
+        view.add_node(concept, **graph.nodes[concept], pin=(i * 220, 0))
+        if previous is not None:
+            view.add_edge(concept, previous, **_edge_data(graph, concept, previous, "requires"))
+        for reading in step.readings:
+            work = by_id["work", reading.work]
+            if work not in view:
+                view.add_node(work, **graph.nodes[work])
+            relation = "introduces" if reading.introduces else "discusses"
+            view.add_edge(work, concept, **_edge_data(graph, work, concept, relation))
+        previous = concept
+    first, last = (
+        _label(graph.nodes[by_id["concept", s.id]]) for s in (chain.steps[0], chain.steps[-1])
+    )
+    view.graph["title"] = f"From {first} to {last}"
+    view.graph["description"] = (
+        "A prerequisite chain, left to right, with the readings of each step"
+    )
+    return view
+
+
+def _edge_data(graph: nx.DiGraph, u: str, v: str, relation: str) -> dict[str, Any]:
+    return dict(graph.edges[u, v]) if graph.has_edge(u, v) else {"relation": relation}
+
+
+def prerequisite_levels(graph: nx.DiGraph) -> dict[str, int]:
+    """For ``requires`` edges (dependent to prerequisite): 0 for a concept that requires
+    nothing, else one more than the highest level among what it requires."""
+    requires = _requires_graph(graph)
+    level: dict[str, int] = {}
+    for node in reversed(list(_topological(requires))):
+        level[node] = max(
+            (level[p] + 1 for p in requires.successors(node) if p in level), default=0
+        )
+    return level
+
+
+def _requires_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    requires = nx.DiGraph()
+    requires.add_nodes_from(n for n, d in graph.nodes(data=True) if d.get("kind") == "concept")
+    requires.add_edges_from(
+        (u, v) for u, v, r in graph.edges(data="relation") if r == "requires" and u in requires
+    )
+    return requires
+
+
+def _topological(graph: nx.DiGraph) -> list[str]:
+    # The data is validated acyclic; should a cycle slip through, draw it anyway rather than fail.
+    try:
+        return list(nx.topological_sort(graph))
+    except nx.NetworkXUnfeasible:
+        return list(graph)
+
+
+def dependents(graph: nx.DiGraph) -> dict[str, int]:
+    """For each concept, how many concepts need it, directly or through others.
+
+    One pass in topological order with an integer as a bit set per concept: near-linear for
+    the graph sizes fmgraph draws, where a search from every concept would be quadratic.
+    """
+    requires = _requires_graph(graph)
+    bit = {n: 1 << i for i, n in enumerate(requires)}
+    needed_by = dict.fromkeys(requires, 0)
+    for node in _topological(requires):
+        for prerequisite in requires.successors(node):
+            needed_by[prerequisite] |= needed_by[node] | bit[node]
+    return {n: needed_by[n].bit_count() for n in requires}
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def render_page(
+    store: GraphStore,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    concepts: bool = False,
+    path: tuple[str, str] | None = None,
+    title: str | None = None,
+) -> str:
+    """The HTML page of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
+    if concepts:
+        view = concepts_view(prerequisite_graph(store))
+        return render_html(view, title=title or view.graph["title"])
+    graph = full_graph(store)
+    if focus is not None:
+        view = focus_view(graph, focus, depth)
+    elif path is not None:
+        view = path_view(graph, find_path(store, *path))
+    else:
+        view = graph
+        view.graph["title"] = "fmgraph: the course as a graph"
+        view.graph["description"] = "The whole course: sessions, works, concepts and topics"
+    return render_html(view, title=title or view.graph["title"], context=graph)
+
+
+def render_html(
+    graph: nx.DiGraph,
+    *,
+    title: str,
+    description: str | None = None,
+    context: nx.DiGraph | None = None,
+) -> str:
+    """One self-contained HTML page drawing ``graph``; the same graph gives the same bytes.
+
+    ``context`` is the graph that tooltips and sizes are computed from (the whole graph when
+    ``graph`` is a view of it), so a work shows every session that reads it even when the
+    sessions are not drawn.
+    """
+    payload = graph_payload(graph, context if context is not None else graph)
+    data = _json_for_html(payload)
+    vis, app, css = _vis_network(), _inline(_asset("explorer.js")), _asset("explorer.css")
+    policy = "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {_csp_hash(vis)} {_csp_hash(app)}",
+            "style-src 'unsafe-inline'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    description = description or graph.graph.get("description", "")
+    counts = f"{len(payload['nodes'])} nodes, {len(payload['edges'])} links"
+    parts = [
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+        '<meta name="referrer" content="no-referrer">\n',
+        f"<title>{html.escape(title)}</title>\n<style>\n{css}</style>\n</head>\n<body>\n",
+        '<header>\n<div class="heading">\n',
+        f"<h1>{html.escape(title)}</h1>\n",
+        f'<p class="subtitle">{html.escape(description)}{" · " if description else ""}'
+        f"{counts}</p>\n</div>\n",
+        _controls(payload),
+        "</header>\n<main>\n",
+        '<div id="graph" role="img" aria-label="The graph; use the search box to reach a node">'
+        "</div>\n",
+        "<aside>\n",
+        _legend(payload),
+        '<section id="details" aria-live="polite"><p class="hint">Hover a node for a '
+        "summary; click it to see its links and, for a concept, its prerequisites.</p>"
+        "</section>\n</aside>\n</main>\n",
+        '<div id="progress" role="status">Laying out the graph…</div>\n',
+        f'<script type="application/json" id="fmgraph-data">{data}</script>\n',
+        f"<script>{vis}</script>\n<script>{app}</script>\n</body>\n</html>\n",
+    ]
+    return "".join(parts)
+
+
+def graph_payload(graph: nx.DiGraph, context: nx.DiGraph) -> dict[str, Any]:
+    """What the page's script reads: nodes and edges in a fixed order, styles and options."""
+    info = _Context(context)
+    order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+
+    def node_key(item: tuple[str, dict[str, Any]]) -> tuple[int, str, str]:
+        node, data = item
+        return order.get(data.get("kind", ""), len(order)), str(data.get("id", "")), node
+
+    nodes = []
+    for node, data in sorted(graph.nodes(data=True), key=node_key):
+        entry: dict[str, Any] = {
+            "id": node,
+            "kind": data.get("kind", "concept"),
+            "label": _short(_label(data)),
+            "size": info.size(node, data),
+            "names": node_names(data),
+            "info": info.card(node, data),
+        }
+        if "level" in data:
+            entry["level"] = data["level"]
+        if "pin" in data:
+            entry["x"], entry["y"] = data["pin"]
+        nodes.append(entry)
+    edges = []
+    for i, (u, v, data) in enumerate(sorted(graph.edges(data=True), key=lambda e: (e[0], e[1]))):
+        edge: dict[str, Any] = {"id": f"e{i}", "from": u, "to": v}
+        edge["relation"] = data.get("relation", "link")
+        for key in ("reason", "position"):
+            if data.get(key) not in (None, ""):
+                edge[key] = data[key]
+        edges.append(edge)
+    kinds = sorted({n["kind"] for n in nodes}, key=lambda k: order.get(k, len(order)))
+    relations = sorted({e["relation"] for e in edges}, key=_relation_order)
+    layout = "levels" if nodes and all("level" in n for n in nodes) else "force"
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "kinds": {k: NODE_STYLES.get(k, _OTHER_NODE).__dict__ for k in kinds},
+        "relations": {r: RELATION_STYLES.get(r, _OTHER_EDGE).__dict__ for r in relations},
+        "focus": graph.graph.get("focus"),
+        "options": _vis_options(len(nodes), len(edges), layout),
+    }
+
+
+class _Context:
+    """Tooltips and sizes, computed once over the graph a view was cut from."""
+
+    def __init__(self, graph: nx.DiGraph) -> None:
+        self.graph = graph
+        self.needed_by = dependents(graph)
+        self.read_in: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        for u, v, data in graph.edges(data=True):
+            role = {"requiredReading": "required", "furtherReading": "further"}.get(
+                data.get("relation", "")
+            )
+            if role:
+                code = graph.nodes[u].get("id", u)
+                self.read_in[v].append((code, role, data.get("position") or 0))
+
+    def size(self, node: str, data: dict[str, Any]) -> float:
+        """Concepts grow with how much depends on them, other nodes with how linked they are."""
+        kind = data.get("kind")
+        if kind == "concept":
+            weight = self.needed_by.get(node, 0)
+            return round(min(12 + 3.2 * math.sqrt(weight), 44), 1)
+        weight = self.graph.degree(node) if node in self.graph else 0
+        base = {"session": 16, "topic": 12}.get(kind or "", 10)
+        return round(min(base + 1.8 * math.sqrt(weight), 32), 1)
+
+    def card(self, node: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A tooltip as plain data: the script turns it into text nodes and links."""
+        kind = data.get("kind", "")
+        style = NODE_STYLES.get(kind, _OTHER_NODE)
+        rows: list[list[str]] = []
+        links: list[list[str]] = []
+        text = ""
+        heading = _label(data)
+        if kind == "concept":
+            if data.get("aliases"):
+                rows.append(["Also", data["aliases"].replace(SEPARATOR, ", ")])
+            if data.get("topic"):
+                rows.append(["Topic", data["topic"]])
+            n = self.needed_by.get(node, 0)
+            rows.append(["Needed by", f"{n} concept{'' if n == 1 else 's'}, directly or not"])
+            text = data.get("definition", "")
+        elif kind == "work":
+            heading = data.get("title") or heading
+            work_kind = data.get("work_kind", "")
+            style_label = f"Work · {work_kind.replace('-', ' ')}" if work_kind else style.label
+            for label, key in (("Year", "year"), ("Authors", "authors")):
+                if data.get(key):
+                    rows.append([label, data[key].replace(SEPARATOR, ", ")])
+            reads = sorted(self.read_in.get(node, []))
+            rows.append(
+                [
+                    "Read in",
+                    "; ".join(f"{code} ({role}, #{pos})" for code, role, pos in reads)
+                    or "no session",
+                ]
+            )
+            if data.get("arxiv"):
+                links.append([f"arXiv:{data['arxiv']}", ARXIV_ABS + data["arxiv"]])
+            links += [[url, url] for url in data.get("urls", "").split() if url]
+            return {"kind": style_label, "title": heading, "rows": rows, "text": "", "links": links}
+        elif kind == "session":
+            if data.get("title"):
+                heading = f"{data.get('id', '')}: {data['title']}"
+            if data.get("date"):
+                rows.append(["Date", data["date"]])
+            topics, required, further = [], 0, 0
+            for _, target, relation in self.graph.out_edges(node, data="relation"):
+                if relation == "hasTopic":
+                    topics.append(_label(self.graph.nodes[target]))
+                required += relation == "requiredReading"
+                further += relation == "furtherReading"
+            if topics:
+                rows.append(["Topics", ", ".join(sorted(topics))])
+            rows.append(["Readings", f"{required} required, {further} further"])
+        elif kind == "topic":
+            members = [self.graph.nodes[s].get("kind") for s in self.graph.predecessors(node)]
+            rows.append(["Concepts", str(members.count("concept"))])
+            rows.append(["Sessions", str(members.count("session"))])
+        return {"kind": style.label, "title": heading, "rows": rows, "text": text, "links": links}
+
+
+def _label(data: dict[str, Any]) -> str:
+    return str(data.get("label") or data.get("title") or data.get("id") or "")
+
+
+def _short(label: str, limit: int = 38) -> str:
+    """A label short enough to draw; the tooltip keeps the whole of it."""
+    if len(label) <= limit:
+        return label
+    cut = label[:limit].rsplit(" ", 1)[0] if " " in label[:limit] else label[:limit]
+    return cut.rstrip(" ,:;-") + "…"
+
+
+def _relation_order(relation: str) -> int:
+    names = list(RELATION_STYLES)
+    return names.index(relation) if relation in names else len(names)
+
+
+def _vis_options(n_nodes: int, n_edges: int, layout: str) -> dict[str, Any]:
+    """vis-network options: deterministic layout, physics that settles and is then switched
+    off by the script, and cheaper drawing for large graphs."""
+    large = n_nodes > LARGE
+    options: dict[str, Any] = {
+        "autoResize": True,
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": large,
+            "keyboard": {"enabled": True, "bindToWindow": False},
+            "multiselect": False,
+        },
+        "nodes": {
+            "borderWidth": 1.5,
+            "font": {
+                "size": 14,
+                "face": "system-ui, sans-serif",
+                "color": "#1A1A1A",
+                "strokeWidth": 3,
+                "strokeColor": "#FFFFFF",
+            },
+        },
+        "edges": {
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
+            "smooth": False if large or n_edges > 1500 else {"type": "continuous"},
+            "font": {"size": 0, "align": "middle", "face": "system-ui, sans-serif"},
+            "selectionWidth": 1.5,
+        },
+    }
+    if layout == "levels":
+        # Top to bottom: a deep DAG (the course has 16 levels) is wider than tall per level,
+        # and a laptop screen is wider than tall.
+        options["layout"] = {
+            "randomSeed": 7,
+            "hierarchical": {
+                "enabled": True,
+                "direction": "UD",
+                "levelSeparation": 90,
+                "nodeSpacing": 170,
+                "sortMethod": "directed",
+            },
+        }
+        options["physics"] = {
+            "solver": "hierarchicalRepulsion",
+            "hierarchicalRepulsion": {"nodeDistance": 170, "avoidOverlap": 1},
+            "stabilization": {"iterations": 400, "updateInterval": 20},
+        }
+    else:
+        options["layout"] = {"randomSeed": 7, "improvedLayout": n_nodes <= 200}
+        options["physics"] = {
+            "solver": "forceAtlas2Based",
+            # A few nodes get room for their labels; many nodes get a denser, quicker layout.
+            "forceAtlas2Based": {
+                "gravitationalConstant": -160 if n_nodes <= 60 else -70,
+                "centralGravity": 0.012,
+                "springLength": 170 if n_nodes <= 60 else 110,
+                "springConstant": 0.06,
+                "avoidOverlap": 0.0 if large else 0.3,
+                "theta": 0.8 if large else 0.5,  # coarser Barnes–Hut: about twice as fast
+            },
+            "minVelocity": 1.0 if large else 0.75,
+            "stabilization": {"iterations": 150 if large else 800, "updateInterval": 25},
+        }
+    return options
+
+
+def _controls(payload: dict[str, Any]) -> str:
+    boxes = "".join(
+        f'<label><input type="checkbox" data-kind="{html.escape(kind)}" checked> '
+        f"{html.escape(style['plural'])}</label>"
+        for kind, style in payload["kinds"].items()
+    )
+    return (
+        '<div class="controls">\n<form id="search-form" role="search" autocomplete="off">'
+        '<input id="search" type="search" placeholder="Find a node: name, alias, id" '
+        'aria-label="Find a node by name, alias or id" list="">'
+        '<button type="submit">Find</button></form>\n'
+        f'<fieldset id="filters"><legend>Show</legend>{boxes}</fieldset>\n'
+        '<button id="reset" type="button">Reset view</button>\n'
+        '<p id="message" role="status"></p>\n<ul id="results" hidden></ul>\n</div>\n'
+    )
+
+
+_SHAPES = {
+    "dot": '<circle cx="9" cy="9" r="7"/>',
+    "square": '<rect x="2.5" y="2.5" width="13" height="13"/>',
+    "diamond": '<polygon points="9,1 17,9 9,17 1,9"/>',
+    "hexagon": '<polygon points="4.5,1.5 13.5,1.5 17,9 13.5,16.5 4.5,16.5 1,9"/>',
+}
+
+
+def _legend(payload: dict[str, Any]) -> str:
+    kinds = []
+    for style in payload["kinds"].values():
+        shape = _SHAPES.get(style["shape"], _SHAPES["dot"])
+        kinds.append(
+            f'<li><svg width="18" height="18" aria-hidden="true" fill="{style["color"]}" '
+            f'stroke="{style["border"]}" stroke-width="1.5">{shape}</svg>'
+            f"{html.escape(style['plural'])}</li>"
+        )
+    relations = []
+    for style in payload["relations"].values():
+        dashes = style["dashes"]
+        dash = f' stroke-dasharray="{" ".join(map(str, dashes))}"' if dashes else ""
+        meaning = f' <span class="meaning">{html.escape(style["meaning"])}</span>'
+        relations.append(
+            f'<li><svg width="40" height="12" aria-hidden="true"><line x1="1" y1="6" x2="31" '
+            f'y2="6" stroke="{style["color"]}" stroke-width="{style["width"]}"{dash}/>'
+            f'<polygon points="31,2 39,6 31,10" fill="{style["color"]}"/></svg>'
+            f"{html.escape(style['label'])}{meaning if style['meaning'] else ''}</li>"
+        )
+    note = (
+        '<p class="note">Concepts grow with how many concepts need them, other nodes with '
+        "their number of links.</p>"
+    )
+    return (
+        f'<section id="legend"><h2>Legend</h2><ul class="kinds">{"".join(kinds)}</ul>'
+        f'<ul class="relations">{"".join(relations)}</ul>{note}</section>\n'
+    )
+
+
+def _json_for_html(payload: dict[str, Any]) -> str:
+    """JSON that cannot end its ``<script>`` element or open a comment, whatever the data."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def _inline(script: str, origin: Path | str = "explorer.js") -> str:
+    """``script``, checked safe to place between ``<script>`` tags as it is."""
+    lowered = script.lower()
+    if "</script" in lowered or "<!--" in lowered:
+        raise OutputError(
+            f"cannot render: {origin} cannot be inlined (it contains </script or <!--)"
+        )
+    return script
+
+
+@cache
+def _asset(name: str) -> str:
+    return (files("fmgraph") / "assets" / name).read_text(encoding="utf-8")
+
+
+@cache
+def _vis_network() -> str:
+    """vis-network's standalone build, read from the installed pyvis without importing it."""
+    spec = importlib.util.find_spec("pyvis")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    for root in roots:
+        path = Path(root) / VIS_NETWORK
+        if path.is_file():
+            return _inline(path.read_text(encoding="utf-8"), path)
+    raise OutputError(
+        f"cannot render: vis-network was not found as pyvis/{VIS_NETWORK}; "
+        "reinstall fmgraph's dependency pyvis 0.3.2 (pip install 'pyvis==0.3.2')"
+    )

@@ -1,0 +1,368 @@
+"""The HTML explorer without a browser: views, page contents, escaping, determinism, CLI.
+
+What the page does once loaded (drawing, search, tooltips) is tested in Chromium, in
+test_render_browser.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from fmgraph import render
+from fmgraph.cli import cli
+from fmgraph.errors import NoPath, OutputError, UnknownName
+from fmgraph.graphview import full_graph, prerequisite_graph
+from fmgraph.paths import find_path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY = FIXTURES / "tiny"
+XSS = FIXTURES / "render-xss"
+ID = "https://w3id.org/fmgraph/id/"
+HOSTILE_TITLE = '</script><img src=x onerror=alert(1)>&amp; "x"'
+
+
+def concept(name: str) -> str:
+    return f"{ID}concept/{name}"
+
+
+def work(name: str) -> str:
+    return f"{ID}work/{name}"
+
+
+class Page(HTMLParser):
+    """The parts of a rendered page the tests read, as the browser's parser sees them."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.h1 = ""
+        self.title = ""
+        self._in: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self.scripts.append((dict(attrs), ""))
+        self._in.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._in and self._in[-1] == tag:
+            self._in.pop()
+
+    def handle_data(self, data: str) -> None:
+        where = self._in[-1] if self._in else ""
+        if where == "script":
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+        elif where == "h1":
+            self.h1 += data
+        elif where == "title":
+            self.title += data
+
+    def payload(self) -> dict[str, Any]:
+        (text,) = [t for a, t in self.scripts if a.get("type") == "application/json"]
+        return json.loads(text)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def xss_store():  # type: ignore[no-untyped-def]
+    from fmgraph.store import open_store
+
+    return open_store(XSS)
+
+
+@pytest.fixture(scope="module")
+def tiny_graph(tiny_store) -> nx.DiGraph:  # type: ignore[no-untyped-def]
+    return full_graph(tiny_store)
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def test_focus_view_is_the_neighbourhood_in_both_directions(tiny_graph: nx.DiGraph) -> None:
+    view = render.focus_view(tiny_graph, "DPO", 1)
+    assert set(view) == {
+        concept("dpo"),
+        concept("rlhf"),  # dpo requires it
+        concept("transformer"),
+        f"{ID}topic/align",  # dpo is in it
+        work("arxiv-2305.18290"),  # introduces dpo: an incoming edge
+    }
+    assert view.graph["focus"] == concept("dpo")
+    assert set(view.edges) == {(u, v) for u, v in tiny_graph.edges if u in view and v in view}
+
+
+def test_focus_view_depth(tiny_graph: nx.DiGraph) -> None:
+    assert set(render.focus_view(tiny_graph, "dpo", 0)) == {concept("dpo")}
+    two = render.focus_view(tiny_graph, "dpo", 2)
+    assert concept("attention") in two and f"{ID}session/T-2" in two
+    assert len(two) > len(render.focus_view(tiny_graph, "dpo", 1))
+
+
+def test_focus_resolves_names_like_fmgraph_show(tiny_graph: nx.DiGraph) -> None:
+    # label with other case and punctuation, alias, arXiv id, session code, qualified kind
+    for name, node in [
+        ("direct  PREFERENCE-optimization", concept("dpo")),
+        ("rlhf", concept("rlhf")),
+        ("2305.18290", work("arxiv-2305.18290")),
+        ("t-1", f"{ID}session/T-1"),
+        ("topic:alignment & safety", f"{ID}topic/align"),
+    ]:
+        assert render.focus_view(tiny_graph, name, 0).graph["focus"] == node
+    with pytest.raises(UnknownName, match="transformer"):
+        render.focus_view(tiny_graph, "transfomer", 1)
+
+
+def test_concepts_view_levels_foundations_first(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    view = render.concepts_view(prerequisite_graph(tiny_store))
+    levels = {view.nodes[n]["id"]: view.nodes[n]["level"] for n in view}
+    assert levels == {"attention": 0, "transformer": 1, "rlhf": 2, "lora": 2, "dpo": 3}
+    # edges point from the dependent to its prerequisite, as in full_graph
+    assert (concept("dpo"), concept("rlhf")) in view.edges
+    assert {r for *_, r in view.edges(data="relation")} == {"requires"}
+    assert len(view.edges) == 5
+
+
+def test_path_view_is_the_chain_with_its_readings(tiny_store, tiny_graph) -> None:  # type: ignore[no-untyped-def]
+    view = render.path_view(tiny_graph, find_path(tiny_store, "attention", "dpo"))
+    chain = [concept("attention"), concept("transformer"), concept("dpo")]
+    assert set(view) == {*chain, work("attention-notes"), work("arxiv-2305.18290")}
+    assert {(u, v, r) for u, v, r in view.edges(data="relation")} == {
+        (concept("transformer"), concept("attention"), "requires"),
+        (concept("dpo"), concept("transformer"), "requires"),
+        (work("attention-notes"), concept("attention"), "discusses"),
+        (work("attention-notes"), concept("transformer"), "discusses"),
+        (work("arxiv-2305.18290"), concept("dpo"), "introduces"),
+    }
+    xs = [view.nodes[n]["pin"][0] for n in chain]
+    assert xs == sorted(xs) and len(set(xs)) == 3
+    assert view.graph["title"] == "From Attention to Direct preference optimization"
+
+
+def test_path_view_without_a_chain_is_no_path(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NoPath):
+        render.render_page(tiny_store, path=("dpo", "attention"))
+
+
+def test_dependents_counts_concepts_that_need_one_directly_or_not(
+    tiny_graph: nx.DiGraph,
+) -> None:
+    counts = {tiny_graph.nodes[n]["id"]: c for n, c in render.dependents(tiny_graph).items()}
+    assert counts == {"attention": 4, "transformer": 3, "rlhf": 1, "dpo": 0, "lora": 0}
+
+
+def test_dependents_survives_a_cycle() -> None:
+    graph = nx.DiGraph()
+    graph.add_nodes_from("ab", kind="concept")
+    graph.add_edge("a", "b", relation="requires")
+    graph.add_edge("b", "a", relation="requires")
+    assert set(render.dependents(graph)) == {"a", "b"}
+
+
+# --- page contents ---------------------------------------------------------------------------
+
+
+def tiny_page(tiny_store, **options: Any) -> Page:  # type: ignore[no-untyped-def]
+    return Page(render.render_page(tiny_store, **options))
+
+
+def test_page_asks_no_other_host(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    text = render.render_page(tiny_store)
+    page = Page(text)
+    assert not [t for t, a in page.tags if t in ("script", "img", "iframe") and "src" in a]
+    assert not [t for t, a in page.tags if t == "link"]
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", text)
+    for cdn in ("jsdelivr", "unpkg", "cdnjs", "bootstrapcdn", "googleapis"):
+        assert cdn not in text  # what pyvis' own template loads from
+    (csp,) = [
+        a["content"] for t, a in page.tags if a.get("http-equiv") == "Content-Security-Policy"
+    ]
+    assert csp is not None and "default-src 'none'" in csp and "unsafe-eval" not in csp
+    # every executable script is allowed by its hash, and nothing else is
+    code = [s for a, s in page.scripts if a.get("type") != "application/json"]
+    assert len(code) == 2
+    for script in code:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_page_inlines_vis_network_from_pyvis(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    page = tiny_page(tiny_store)
+    vis = [s for a, s in page.scripts if "@version 9.1.2" in s]
+    assert len(vis) == 1 and "vis-network" in vis[0]
+
+
+def test_payload_counts_and_order(tiny_store, tiny_graph) -> None:  # type: ignore[no-untyped-def]
+    payload = tiny_page(tiny_store).payload()
+    assert len(payload["nodes"]) == tiny_graph.number_of_nodes() == 12
+    assert len(payload["edges"]) == tiny_graph.number_of_edges()
+    kinds = [n["kind"] for n in payload["nodes"]]
+    assert kinds == sorted(kinds, key=render.KIND_ORDER.index)
+    assert [e["id"] for e in payload["edges"]] == [f"e{i}" for i in range(len(payload["edges"]))]
+    assert set(payload["kinds"]) == {"session", "work", "concept", "topic"}
+    shapes = {k: s["shape"] for k, s in payload["kinds"].items()}
+    colours = {s["color"] for s in payload["kinds"].values()}
+    assert len(set(shapes.values())) == 4 and len(colours) == 4
+    styles = {(s["color"], str(s["dashes"])) for s in payload["relations"].values()}
+    assert len(styles) == len(payload["relations"])
+
+
+def test_sizes_grow_with_what_depends_on_a_concept(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    nodes = {n["id"]: n for n in tiny_page(tiny_store).payload()["nodes"]}
+    size = {name: nodes[concept(name)]["size"] for name in ("attention", "transformer", "dpo")}
+    assert size["attention"] > size["transformer"] > size["dpo"]
+
+
+def test_tooltips_carry_what_the_issue_asks(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    nodes = {n["id"]: n for n in tiny_page(tiny_store).payload()["nodes"]}
+    paper = nodes[work("arxiv-2203.02155")]["info"]
+    assert paper["title"] == "Human feedback at scale"
+    assert paper["kind"] == "Work · paper"
+    assert ["Year", "2022"] in paper["rows"]
+    assert ["Read in", "T-1 (required, #2); T-2 (further, #2)"] in paper["rows"]
+    assert paper["links"] == [["arXiv:2203.02155", "https://arxiv.org/abs/2203.02155"]]
+    dpo = nodes[concept("dpo")]
+    assert dpo["info"]["text"] == "Learning from preference pairs with a classification loss."
+    assert ["Also", "DPO"] in dpo["info"]["rows"]
+    assert set(dpo["names"]) == {"dpo", "Direct preference optimization", "DPO"}
+    session = nodes[f"{ID}session/T-2"]["info"]
+    assert session["title"] == "T-2: Aligning models"
+    assert ["Readings", "1 required, 1 further"] in session["rows"]
+
+
+def test_hostile_text_stays_data(xss_store) -> None:  # type: ignore[no-untyped-def]
+    title = '<b>Course</b> & "friends" &amp; </script>'
+    text = render.render_page(xss_store, title=title)
+    page = Page(text)
+    # the parser sees exactly three scripts and the heading as the literal text
+    assert len(page.scripts) == 3
+    assert page.h1 == title and page.title == title
+    assert "&amp;amp;" in text  # the literal "&amp;" escaped once, not left as an entity
+    for raw in ("<img src=x", "<svg onload", "Escaping <b>", "<script>alert", "<u>one"):
+        assert raw not in text
+    # the data round-trips through the JSON block unchanged
+    nodes = {n["id"]: n for n in page.payload()["nodes"]}
+    assert nodes[work("hostile")]["info"]["title"] == HOSTILE_TITLE
+    assert nodes[concept("escaping")]["label"] == "Escaping <b>&amp;</b>"
+    assert ["Authors", "<svg onload=alert(4)>"] in nodes[work("hostile")]["info"]["rows"]
+
+
+def test_json_block_cannot_close_its_script() -> None:
+    payload = {"a": "</script><!-- & -->", "b": "\u2028"}
+    text = render._json_for_html(payload)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == payload
+
+
+def test_same_data_same_bytes_across_processes(tmp_path: Path) -> None:
+    """No random ids, timestamps or set order: hash randomisation must not change the page."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"page-{seed}.html"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run(
+            [sys.executable, "-c", "from fmgraph.cli import main; main()", "--data", str(TINY),
+             "render", "--focus", "transformer", "--depth", "2", "-o", str(out)],
+            check=True, env=env, capture_output=True,
+        )  # fmt: skip
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_render_does_not_import_pyvis_or_ipython(tmp_path: Path) -> None:
+    code = (
+        "import sys; from fmgraph.store import open_store; from fmgraph.render import render_page;"
+        f"render_page(open_store(__import__('pathlib').Path({str(TINY)!r})));"
+        "print(sorted(m for m in ('pyvis', 'IPython') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_does_not_import_the_renderer() -> None:
+    code = "import sys, fmgraph.cli; print('fmgraph.render' in sys.modules, 'pyvis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "False False"
+
+
+def test_missing_vis_network_is_an_output_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    render._vis_network.cache_clear()
+    monkeypatch.setattr(render, "VIS_NETWORK", "no/such/file.js")
+    try:
+        with pytest.raises(OutputError, match="pyvis"):
+            render._vis_network()
+    finally:
+        render._vis_network.cache_clear()
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--data", str(TINY), *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_writes_the_page(tmp_path: Path) -> None:
+    out = tmp_path / "graph.html"
+    code, stdout, stderr = run("render", "-o", str(out), "--title", "Tiny")
+    assert (code, stdout) == (0, "")
+    assert stderr.endswith(f"wrote {out}\n")
+    page = Page(out.read_text(encoding="utf-8"))
+    assert page.h1 == "Tiny" and len(page.payload()["nodes"]) == 12
+
+
+def test_cli_default_output_is_fmgraph_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("render", "--concepts")[0] == 0
+    assert len(Page((tmp_path / "fmgraph.html").read_text()).payload()["nodes"]) == 5
+
+
+def test_cli_views(tmp_path: Path) -> None:
+    out = str(tmp_path / "p.html")
+    assert run("render", "--focus", "dpo", "--depth", "0", "-o", out)[0] == 0
+    assert [n["id"] for n in Page(Path(out).read_text()).payload()["nodes"]] == [concept("dpo")]
+    assert run("render", "--path", "attention", "dpo", "-o", out)[0] == 0
+    assert len(Page(Path(out).read_text()).payload()["nodes"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--focus", "nosuch"], 2, "Error: no concept or session or work or topic is named"),
+        (["--focus", "dpo", "--concepts"], 2, "choose one view"),
+        (["--depth", "2"], 2, "--depth goes with --focus"),
+        (["--path", "dpo", "attention"], 1, "Error: No prerequisite chain"),
+    ],
+)
+def test_cli_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    out = tmp_path / "page.html"
+    result = CliRunner().invoke(cli, ["--data", str(TINY), "render", "-o", str(out), *args])
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert not out.exists()
+
+
+def test_cli_help_ends_with_examples() -> None:
+    result = CliRunner().invoke(cli, ["render", "--help"])
+    assert result.exit_code == 0
+    assert "Examples:\n    fmgraph render\n" in result.stdout
