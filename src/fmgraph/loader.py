@@ -21,6 +21,15 @@ from .vocab import WORK_KINDS, slug
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
 
+#: The fields of each section's entries, in the order data files write them.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "topics": ("id", "label", "definition"),
+    "concepts": ("id", "label", "aliases", "definition", "topic", "requires"),
+    "works": ("id", "title", "kind", "arxiv", "urls", "year", "authors", "doi", "description",
+              "introduces", "discusses", "cites"),
+    "sessions": ("code", "title", "date", "collection", "topics", "required", "further"),
+}  # fmt: skip
+
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -118,7 +127,7 @@ class _Entry:
 
 
 def _topic(e: _Entry) -> Topic | None:
-    e.check_fields(("id", "label", "definition"))
+    e.check_fields(FIELDS["topics"])
     label = e.text("label", required=True)
     if label is None:
         return None
@@ -128,7 +137,7 @@ def _topic(e: _Entry) -> Topic | None:
 
 
 def _concept(e: _Entry) -> Concept | None:
-    e.check_fields(("id", "label", "aliases", "definition", "topic", "requires"))
+    e.check_fields(FIELDS["concepts"])
     label = e.text("label", required=True)
     concept_id = e.text("id") or (slug(label) if label else None)
     if concept_id:
@@ -152,21 +161,7 @@ def _concept(e: _Entry) -> Concept | None:
 
 
 def _work(e: _Entry) -> Work | None:
-    fields = (
-        "id",
-        "title",
-        "kind",
-        "arxiv",
-        "urls",
-        "year",
-        "authors",
-        "doi",
-        "description",
-        "introduces",
-        "discusses",
-        "cites",
-    )
-    e.check_fields(fields)
+    e.check_fields(FIELDS["works"])
     title = e.text("title", required=True)
     arxiv = e.text("arxiv")
     work_id = e.text("id") or (f"arxiv-{arxiv}" if arxiv else slug(title or ""))
@@ -211,7 +206,7 @@ def _is_iri(url: str) -> bool:
 
 
 def _session(e: _Entry) -> Session | None:
-    e.check_fields(("code", "title", "date", "collection", "topics", "required", "further"))
+    e.check_fields(FIELDS["sessions"])
     code = e.text("code", required=True)
     if code:
         e.name = f"session {code!r}"

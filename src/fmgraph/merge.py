@@ -36,7 +36,7 @@ import yaml
 
 from .errors import DataError, OutputError, Problem
 from .files import data_files
-from .loader import load_catalog
+from .loader import FIELDS, load_catalog
 from .model import Catalog, Concept, Work
 from .names import normalize
 from .posts import ImportedReading, ImportedSession, ImportedWork, guess_kind, normalize_url
@@ -49,24 +49,7 @@ OWNED_FILES: dict[str, str] = {
     "sessions": "imported-sessions.yaml",
 }
 _KEY_FIELD = {"topics": "id", "works": "id", "sessions": "code"}
-_FIELD_ORDER = {
-    "topics": ("id", "label", "definition"),
-    "works": (
-        "id",
-        "title",
-        "kind",
-        "arxiv",
-        "urls",
-        "year",
-        "authors",
-        "doi",
-        "description",
-        "introduces",
-        "discusses",
-        "cites",
-    ),
-    "sessions": ("code", "title", "date", "collection", "topics", "required", "further"),
-}
+_FIELD_ORDER = {section: FIELDS[section] for section in ("topics", "works", "sessions")}
 _FLOW_LISTS = {"topics", "authors", "introduces", "discusses", "cites"}
 _HEADER = (
     "Written by `fmgraph import`: {what}. Edit freely; later imports keep your changes and\n"
