@@ -48,5 +48,5 @@ def test_exit_codes_table_matches_the_errors_module() -> None:
     from fmgraph import errors
 
     for cls in (errors.NoPath, errors.UnknownName, errors.QueryError, errors.DataError,
-                errors.OutputError):  # fmt: skip
+                errors.OutputError, errors.EndpointError):  # fmt: skip
         assert re.search(rf"^\| {cls.exit_code} \|", README, flags=re.M)
