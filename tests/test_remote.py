@@ -133,8 +133,6 @@ def test_remote_answer_is_exactly_the_local_one(endpoint: str, args: list[str]) 
 
 
 def test_render_is_the_same_page_remotely(endpoint: str) -> None:
-    if "render" not in cli.commands:
-        pytest.skip("no render command yet")
     assert run("--endpoint", endpoint, "render", "-o", "-") == run("render", "-o", "-")
 
 
