@@ -62,3 +62,16 @@ def test_shacl_violation_names_the_entry(tiny_copy: Path) -> None:
     assert problems
     assert problems[0].entry == "work 'attention-notes'"
     assert problems[0].file.endswith("course.yaml")
+
+
+def test_whole_graph_shacl_checks_name_the_culprits(tiny_copy: Path) -> None:
+    catalog = load_catalog(tiny_copy)
+    dpo, work = NamedNode(concept_iri("dpo")), NamedNode(work_iri("arxiv-2305.18290"))
+    triples = [
+        t for t in catalog_triples(catalog) if t != Triple(work, NamedNode(FM.discusses), dpo)
+    ] + [Triple(dpo, NamedNode(FM.requires), dpo)]
+    problems = {p.message: p for p in shacl_problems(triples, catalog)}
+    assert len(problems) == 2
+    discusses = next(p for m, p in problems.items() if "does not list it with fm:discusses" in m)
+    assert work.value in discusses.message and discusses.entry == "concept 'dpo'"
+    assert any("lists itself in fm:requires" in m for m in problems)

@@ -54,7 +54,8 @@ def shacl_problems(triples: Iterable[Triple], catalog: Catalog) -> list[Problem]
         detail = f" ({path.n3(report.namespace_manager)}" if path is not None else ""
         detail += f" = {value}" if value is not None and detail else ""
         detail += ")" if detail else ""
-        source, entry = sources.get(focus, (Source("<rdf>"), focus))
+        # Whole-graph checks have a vocabulary term as focus; their value names the culprit.
+        source, entry = sources.get(focus) or sources.get(str(value)) or (Source("<rdf>"), focus)
         problems.append(Problem(source.file, source.line, entry, f"SHACL: {message}{detail}"))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.message))
 
