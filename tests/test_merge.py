@@ -14,8 +14,8 @@ from fmgraph.merge import (
     ImportResult,
     import_bibtex,
     import_posts,
-    summary_text,
 )
+from fmgraph.output import import_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "posts" / "good"
@@ -79,7 +79,7 @@ def test_importing_the_same_posts_again_changes_nothing(tmp_path: Path) -> None:
     assert again.changes == [] and again.files_written == []
     assert again.works_added == [] and len(again.works_reused) == 24
     assert _snapshot(tmp_path / "d") == before
-    assert "Nothing to change" in summary_text(again)
+    assert "Nothing to change" in import_text(again)
 
 
 def test_known_works_are_reused_by_arxiv_doi_url_or_title(tiny_copy: Path, tmp_path: Path) -> None:
@@ -231,7 +231,7 @@ def test_dry_run_writes_nothing_and_does_not_create_the_directory(tmp_path: Path
     assert not (tmp_path / "d").exists()
     assert result.dry_run and len(result.works_added) == 24
     assert result.files_written == sorted(OWNED_FILES.values())
-    assert "(dry run: nothing written)" in summary_text(result).splitlines()[0]
+    assert "(dry run: nothing written)" in import_text(result).splitlines()[0]
 
 
 def test_an_invalid_data_directory_is_refused_and_left_alone(tiny_copy: Path) -> None:
@@ -373,7 +373,7 @@ def test_summary_and_result_name_every_change(tmp_path: Path) -> None:
     )
     result = import_posts(tmp_path / "d", [post])
     assert isinstance(result, ImportResult)
-    assert summary_text(result) == (
+    assert import_text(result) == (
         f"Read 1 source with 2 readings into {tmp_path / 'd'}\n"
         "Added: 1 sessions, 2 works, 1 topics, 2 readings. Updated: 0 sessions, 0 works. "
         "Merged into existing works: 0.\n"

@@ -402,15 +402,9 @@ def _import_dir(state: State) -> Path:
 
 
 def _import_done(result: Any, fmt: str) -> None:
-    import json
-    from dataclasses import asdict
+    from . import output
 
-    from .merge import summary_text
-
-    if fmt == "json":
-        emit(json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n")
-    else:
-        emit(summary_text(result))
+    emit(output.as_json(result) if fmt == "json" else output.import_text(result))
 
 
 @import_group.command(name="posts")

@@ -11,6 +11,7 @@ from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfForm
 from .errors import QueryError
 
 if TYPE_CHECKING:
+    from .merge import ImportResult
     from .paths import PathResult, PlanResult, Reading, Step
     from .show import NodeView
     from .stats import Stats
@@ -155,3 +156,37 @@ def rows_csv(header: list[str], body: list[list[str]]) -> str:
     writer.writerow(header)
     writer.writerows(body)
     return buffer.getvalue()
+
+
+def import_text(result: ImportResult) -> str:
+    """A human summary: what was added, merged and reported, then each change and problem."""
+    n = len(result.sources)
+    head = f"Read {n} source{'s' if n != 1 else ''} with {result.readings_read} readings"
+    lines = [
+        f"{head} into {result.data_dir}{' (dry run: nothing written)' if result.dry_run else ''}"
+    ]
+    if not result.changes:
+        lines.append("Nothing to change: the data directory already holds all of it.")
+    else:
+        lines.append(
+            f"Added: {len(result.sessions_added)} sessions, {len(result.works_added)} works, "
+            f"{len(result.topics_added)} topics, {result.readings_added} readings. "
+            f"Updated: {len(result.sessions_updated)} sessions, "
+            f"{len(result.works_updated)} works. "
+            f"Merged into existing works: {len(result.works_reused)}."
+        )
+        for c in result.changes:
+            sign = "+" if c.action == "add" else "~"
+            lines.append(f"  {sign} {c.kind} {c.id}: {c.detail}  [{c.file}]")
+    if result.links:
+        state = "written" if result.links[0].written else "proposed; --write-links writes them"
+        lines.append(f"Concept links ({len(result.links)}, {state}):")
+        for link in result.links:
+            lines.append(f"  {link.work} discusses {link.concept}  (title has {link.matched!r})")
+    if result.reported:
+        lines.append(f"Reported ({len(result.reported)}):")
+        lines += [f"  {p}" for p in result.reported]
+    if result.files_written and result.changes:
+        verb = "Would write" if result.dry_run else "Wrote"
+        lines.append(f"{verb}: {', '.join(result.files_written)}")
+    return "\n".join(lines) + "\n"
