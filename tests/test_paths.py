@@ -87,3 +87,41 @@ def test_bundled_plan_for_dpo_is_a_topological_order(bundled_store) -> None:  # 
         for prerequisite in graph.predecessors(ids[concept]):
             assert position[graph.nodes[prerequisite]["id"]] < position[concept]
     assert {"rlhf", "reward-model", "transformer", "attention"} <= set(order)
+
+
+def test_scoped_prerequisite_graph_holds_the_target_and_all_it_requires(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    from fmgraph.graphview import prerequisite_graph
+    from fmgraph.vocab import concept_iri
+
+    graph = prerequisite_graph(tiny_store, of=concept_iri("rlhf"))
+    assert sorted(d["id"] for _, d in graph.nodes(data=True)) == [
+        "attention",
+        "rlhf",
+        "transformer",
+    ]
+    assert graph.edges[concept_iri("transformer"), concept_iri("rlhf")]["reason"] == (
+        "the policy being tuned is a transformer"
+    )
+
+
+def test_exact_names_resolve_without_the_forgiving_index(tiny_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import fmgraph.paths as paths
+    from fmgraph.vocab import concept_iri
+
+    def no_index(*args: object) -> None:
+        raise AssertionError("an exact name must not build the whole name index")
+
+    monkeypatch.setattr(paths, "concept_index", no_index)
+    assert paths.resolve_concept(tiny_store, "DPO") == concept_iri("dpo")
+
+
+def test_requires_without_a_reason_from_rdf_files_still_chains(tiny_copy) -> None:  # type: ignore[no-untyped-def]
+    from fmgraph.store import open_store
+    from fmgraph.vocab import FM, concept_iri
+
+    (tiny_copy / "extra.nt").write_text(
+        f"<{concept_iri('lora')}> <{FM.requires}> <{concept_iri('dpo')}> .\n"
+    )
+    result = find_path(open_store(tiny_copy), "rlhf", "lora")
+    assert _ids(result) == [["rlhf", "dpo", "lora"]]
+    assert result.chains[0].steps[2].reason is None

@@ -109,3 +109,11 @@ def test_every_bundled_query_runs_and_is_described(bundled_store) -> None:  # ty
 def test_unknown_bundled_query_lists_the_others() -> None:
     with pytest.raises(UnknownName, match="readings-per-session"):
         bundled_query("readings-per-sesion")
+
+
+def test_sparql_literal_escapes_quotes_backslashes_and_newlines(tiny_store) -> None:  # type: ignore[no-untyped-def]
+    from fmgraph.query import sparql_literal
+
+    text = 'a "quoted" \\ back\nslash'
+    result = run_query(tiny_store, f"SELECT (STR({sparql_literal(text)}) AS ?v) WHERE {{}}")
+    assert next(iter(result))["v"].value == text  # type: ignore[call-overload]

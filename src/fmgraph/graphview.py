@@ -22,22 +22,21 @@ import networkx as nx
 from .store import GraphStore
 
 SEPARATOR = "; "
-_CONCEPTS = """
-SELECT ?c ?id ?label ?definition ?topic
-       (GROUP_CONCAT(?alias; separator="\\u001f") AS ?aliases)
-WHERE {
-  ?c a fm:Concept ; dcterms:identifier ?id ; skos:prefLabel ?label .
-  OPTIONAL { ?c skos:definition ?definition }
-  OPTIONAL { ?c fm:inTopic/skos:prefLabel ?topic }
-  OPTIONAL { ?c skos:altLabel ?alias }
-} GROUP BY ?c ?id ?label ?definition ?topic
-"""
-_REQUIRES = """
-SELECT ?c ?p ?reason WHERE {
-  ?c fm:requires ?p .
-  OPTIONAL { ?c fm:hasPrerequisite ?n . ?n fm:prerequisite ?p ; fm:reason ?reason }
-}
-"""
+# Concept queries are kept plain (no OPTIONAL, no GROUP BY), one per attribute, and joined
+# here: Oxigraph plans such shapes as index lookups, where an OPTIONAL of several patterns
+# over a million triples is a full scan. {scope} binds ?c to the concepts wanted.
+_ALL_CONCEPTS = "?c a fm:Concept ."
+_ANCESTORS = "<{target}> fm:requires* ?c ."
+_CONCEPT_QUERIES = {
+    "node": "SELECT ?c ?id ?label WHERE {{ {scope} ?c dcterms:identifier ?id ;"
+            " skos:prefLabel ?label }}",
+    "alias": "SELECT ?c ?alias WHERE {{ {scope} ?c skos:altLabel ?alias }}",
+    "definition": "SELECT ?c ?definition WHERE {{ {scope} ?c skos:definition ?definition }}",
+    "topic": "SELECT ?c ?topic WHERE {{ {scope} ?c fm:inTopic/skos:prefLabel ?topic }}",
+    "requires": "SELECT ?c ?p WHERE {{ {scope} ?c fm:requires ?p }}",
+    "reason": "SELECT ?c ?p ?reason WHERE {{ {scope} ?c fm:hasPrerequisite ?n ."
+              " ?n fm:prerequisite ?p ; fm:reason ?reason }}",
+}  # fmt: skip
 _SESSIONS = """
 SELECT ?s ?code ?title ?date WHERE {
   ?s a fm:Session ; dcterms:identifier ?code .
@@ -111,22 +110,33 @@ def _split(value: str | None) -> list[str]:
     return sorted(a for a in (value or "").split("\u001f") if a)
 
 
-def prerequisite_graph(store: GraphStore) -> nx.DiGraph:
-    """Concepts and their prerequisites, edges pointing from what comes first to what needs it."""
+def prerequisite_graph(store: GraphStore, of: str | None = None) -> nx.DiGraph:
+    """Concepts and their prerequisites, edges pointing from what comes first to what needs it.
+
+    With ``of`` (a concept IRI), only that concept and everything it requires, directly or not:
+    every chain that ends at ``of`` lies in that graph, and it costs what the answer costs.
+    """
+    scope = _ALL_CONCEPTS if of is None else _ANCESTORS.format(target=of)
+
+    def query(name: str) -> list[dict[str, Any]]:
+        return list(rows(store, _CONCEPT_QUERIES[name].format(scope=scope)))
+
+    aliases: dict[str, list[str]] = {}
+    for r in query("alias"):
+        aliases.setdefault(r["c"], []).append(r["alias"])
+    definitions = {r["c"]: r["definition"] for r in query("definition")}
+    topics = {r["c"]: r["topic"] for r in query("topic")}
     graph = nx.DiGraph()
-    for r in sorted(rows(store, _CONCEPTS), key=lambda r: r["id"]):
-        graph.add_node(
-            r["c"],
-            kind="concept",
-            id=r["id"],
-            label=r["label"],
-            aliases=SEPARATOR.join(_split(r["aliases"])),
-            definition=r["definition"] or "",
-            topic=r["topic"] or "",
-        )
-    for r in sorted(rows(store, _REQUIRES), key=lambda r: (r["c"], r["p"])):
+    for r in sorted(query("node"), key=lambda r: r["id"]):
+        c = r["c"]
+        graph.add_node(c, kind="concept", id=r["id"], label=r["label"],
+                       aliases=SEPARATOR.join(sorted(aliases.get(c, []))),
+                       definition=definitions.get(c, ""), topic=topics.get(c, ""))  # fmt: skip
+    reasons = {(r["c"], r["p"]): r["reason"] for r in query("reason")}
+    for r in sorted(query("requires"), key=lambda r: (r["c"], r["p"])):
         if r["c"] in graph and r["p"] in graph:
-            graph.add_edge(r["p"], r["c"], relation="requires", reason=r["reason"] or "")
+            reason = reasons.get((r["c"], r["p"]), "")
+            graph.add_edge(r["p"], r["c"], relation="requires", reason=reason)
     return graph
 
 

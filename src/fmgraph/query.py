@@ -61,6 +61,12 @@ def _expand(token: tuple[str, str], prefixes: dict[str, str]) -> str | None:
     return None
 
 
+def sparql_literal(text: str) -> str:
+    """``text`` as a SPARQL string literal, safe to put into a query."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
 def check_read_only(sparql: str, graphs: list[str]) -> None:
     """Refuse a query that would write, fetch, or read a graph outside ``graphs``."""
     tokens = _tokens(sparql)
