@@ -61,3 +61,15 @@ def test_show_concept_lists_the_sessions_that_read_about_it(tiny_store) -> None:
         "T-2 further #2: Human feedback at scale",
         'T-2 required #1: Preference learning <b>without</b> rewards & "quotes" — naïve',
     ]
+
+
+def test_exact_names_are_shown_without_indexing_every_node(tiny_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import fmgraph.show as show
+
+    def no_index(*args: object) -> None:
+        raise AssertionError("an exact name must not build the whole name index")
+
+    monkeypatch.setattr(show, "name_index", no_index)
+    assert show_node(tiny_store, "2203.02155").id == "arxiv-2203.02155"
+    assert show_node(tiny_store, "T-1").kind == "session"
+    assert show_node(tiny_store, "Alignment & Safety").kind == "topic"

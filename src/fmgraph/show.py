@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from .graphview import rows
 from .names import NameIndex
+from .query import sparql_literal
 from .store import GraphStore
-from .vocab import compact
+from .vocab import FM, compact
 
 _NAMES = """
 SELECT ?n ?kind ?id ?label ?alias WHERE {
@@ -98,11 +99,33 @@ def _named(node_id: str | None, label: str | None) -> str:
     return f"{node_id} ({label or node_id})"
 
 
-def show_node(store: GraphStore, name: str) -> NodeView:
-    """Resolve ``name`` among all kinds and gather what is known about the node."""
+_KINDS = {FM.Concept: "concept", FM.Session: "session", FM.Work: "work", FM.Topic: "topic"}
+_EXACT = """
+SELECT DISTINCT ?n ?type ?id ?label WHERE {
+  VALUES ?name { dcterms:identifier skos:prefLabel skos:altLabel dcterms:title fm:arxivId }
+  VALUES ?type { fm:Concept fm:Session fm:Work fm:Topic }
+  ?n ?name %s ; a ?type ; dcterms:identifier ?id .
+  OPTIONAL { ?n skos:prefLabel|dcterms:title ?label }
+}
+"""
+
+
+def resolve_node(store: GraphStore, name: str) -> tuple[str, str, str, str]:
+    """``(iri, kind, id, label)`` of the node ``name`` denotes: an exact id, label, alias, title
+    or arXiv id first (index lookups), else the forgiving match over every node's names."""
+    exact = list(rows(store, _EXACT % sparql_literal(name.strip())))
+    if len({r["n"] for r in exact}) == 1:
+        r = exact[0]
+        return r["n"], _KINDS[r["type"]], r["id"], r["label"] or r["id"]
     index = name_index(store)
     node = index.resolve(name)
-    view = NodeView(index.kind[node], index.short[node], node, index.label[node])
+    return node, index.kind[node], index.short[node], index.label[node]
+
+
+def show_node(store: GraphStore, name: str) -> NodeView:
+    """Resolve ``name`` among all kinds and gather what is known about the node."""
+    node, kind, short, label = resolve_node(store, name)
+    view = NodeView(kind, short, node, label)
     links = view.links
     for r in sorted(rows(store, _OUT % node), key=lambda r: (r["p"], r["oid"] or r["o"])):
         prop = compact(r["p"])
