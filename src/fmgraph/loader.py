@@ -19,6 +19,7 @@ from .errors import DataError, Problem
 from .files import RDF_SUFFIXES, data_files
 from .model import Catalog, Concept, Prerequisite, Session, Source, Topic, Work
 from .vocab import WORK_KINDS, slug
+from .yaml_values import load_values
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
 
@@ -60,7 +61,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as e:
         raise DataError([Problem(str(path), None, None, f"cannot read file: {e}")]) from e
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return load_values(text, _LineLoader, _Mapping)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

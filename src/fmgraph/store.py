@@ -53,6 +53,7 @@ _BUILD_MODULES = (
     "store.py",
     "validate.py",
     "vocab.py",
+    "yaml_values.py",
 )
 _RDF_FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".nq": RdfFormat.N_QUADS}
 
