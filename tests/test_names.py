@@ -44,3 +44,14 @@ def test_unknown_name_suggests_close_ones() -> None:
         _index().resolve("rlfh", ["concept"])
     assert "rlhf" in info.value.suggestions
     assert "no concept is named 'rlfh'" in str(info.value)
+
+
+def test_ascii_shortcut_agrees_with_the_unicode_rule() -> None:
+    import string
+
+    from fmgraph import names
+
+    samples = [string.printable, "GPT-3.5 / Llama_2", "  RLHF!!  ", "a_b-c d"]
+    for text in samples + list(string.printable):
+        slow = names._NOT_ALNUM.sub("", text.casefold())
+        assert normalize(text) == slow
