@@ -43,36 +43,30 @@ SELECT ?s ?code ?title ?date WHERE {
   OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:date ?date }
 }
 """
-_WORKS = """
-SELECT ?w ?id ?title ?kind ?year ?arxiv
-       (GROUP_CONCAT(DISTINCT STR(?url); separator="\\u001f") AS ?urls)
-       (GROUP_CONCAT(DISTINCT ?author; separator="\\u001f") AS ?authors)
-WHERE {
-  ?w a fm:Work ; dcterms:identifier ?id ; dcterms:title ?title .
-  OPTIONAL { ?w a ?kind . FILTER(?kind != fm:Work) }
-  OPTIONAL { ?w dcterms:issued ?year } OPTIONAL { ?w fm:arxivId ?arxiv }
-  OPTIONAL { ?w schema:url ?url } OPTIONAL { ?w dcterms:creator ?author }
-} GROUP BY ?w ?id ?title ?kind ?year ?arxiv
-"""
+# Works and edges, like concepts, are read with one plain query per attribute or relation.
+_WORK_NODES = (
+    "SELECT ?w ?id ?title WHERE { ?w a fm:Work ; dcterms:identifier ?id ; dcterms:title ?title }"
+)
+_WORK_VALUES = {
+    "kind": "SELECT ?w ?v WHERE { ?w a fm:Work ; a ?v . FILTER(?v != fm:Work) }",
+    "year": "SELECT ?w ?v WHERE { ?w a fm:Work ; dcterms:issued ?v }",
+    "arxiv": "SELECT ?w ?v WHERE { ?w a fm:Work ; fm:arxivId ?v }",
+    "urls": "SELECT ?w ?v WHERE { ?w a fm:Work ; schema:url ?v }",
+    "authors": "SELECT ?w ?v WHERE { ?w a fm:Work ; dcterms:creator ?v }",
+}
 _TOPICS = (
     "SELECT ?t ?id ?label WHERE { ?t a fm:Topic ; dcterms:identifier ?id ; skos:prefLabel ?label }"
 )
-_EDGES = """
-SELECT ?s ?relation ?o ?position WHERE {
-  {
-    ?s fm:hasReading ?r . ?r fm:work ?o ; fm:role ?role ; fm:position ?position .
-    BIND(IF(?role = "required", "requiredReading", "furtherReading") AS ?relation)
-  } UNION {
-    ?s fm:introduces ?o . BIND("introduces" AS ?relation)
-  } UNION {
-    ?s fm:discusses ?o . FILTER NOT EXISTS { ?s fm:introduces ?o } BIND("discusses" AS ?relation)
-  } UNION {
-    ?s fm:hasTopic ?o . BIND("hasTopic" AS ?relation)
-  } UNION {
-    ?s fm:inTopic ?o . BIND("inTopic" AS ?relation)
-  } UNION {
-    ?s cito:cites ?o . BIND("cites" AS ?relation)
-  }
+_EDGES = {
+    "introduces": "SELECT ?s ?o WHERE { ?s fm:introduces ?o }",
+    "discusses": "SELECT ?s ?o WHERE { ?s fm:discusses ?o }",
+    "hasTopic": "SELECT ?s ?o WHERE { ?s fm:hasTopic ?o }",
+    "inTopic": "SELECT ?s ?o WHERE { ?s fm:inTopic ?o }",
+    "cites": "SELECT ?s ?o WHERE { ?s cito:cites ?o }",
+}
+_READING_EDGES = """
+SELECT ?s ?o ?role ?position WHERE {
+  ?s fm:hasReading ?r . ?r fm:work ?o ; fm:role ?role ; fm:position ?position .
 }
 """
 _KIND_NAMES = {
@@ -86,24 +80,27 @@ _KIND_NAMES = {
 
 
 def rows(store: GraphStore, sparql: str) -> Iterator[dict[str, Any]]:
-    """Solutions of a SELECT as dicts of plain values (``str``; ``int`` for integers)."""
+    """Solutions of a SELECT as dicts of lexical values, ``None`` where a variable is unbound.
+
+    The result is serialized to SPARQL CSV by Oxigraph and read back with the csv module: a
+    row costs a fraction of what building one pyoxigraph term per value does, which is what
+    dominates a view of a million-triple graph.
+    """
+    import csv
+    import io
+
+    from pyoxigraph import QueryResultsFormat, QuerySolutions
+
     from .query import run_query
 
     result = run_query(store, sparql)
-    names = [v.value for v in result.variables]  # type: ignore[union-attr]
-    for solution in result:  # type: ignore[union-attr]
-        row: dict[str, Any] = {}
-        for name in names:
-            term = solution[name]
-            if term is None:
-                row[name] = None
-            elif getattr(term, "datatype", None) is not None and term.datatype.value.endswith(
-                "#integer"
-            ):
-                row[name] = int(term.value)
-            else:
-                row[name] = term.value
-        yield row
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("rows() takes a SELECT query")
+    data = result.serialize(format=QueryResultsFormat.CSV) or b""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    names = next(reader, [])
+    for record in reader:
+        yield {name: value or None for name, value in zip(names, record, strict=True)}
 
 
 def _split(value: str | None) -> list[str]:
@@ -154,28 +151,46 @@ def full_graph(store: GraphStore) -> nx.DiGraph:
             title=r["title"] or "",
             date=r["date"] or "",
         )
-    for r in sorted(rows(store, _WORKS), key=lambda r: r["id"]):
-        if r["w"] in graph:  # a work typed twice (two kinds) keeps the first kind
+    values: dict[str, dict[str, list[str]]] = {}
+    for name, sparql in _WORK_VALUES.items():
+        for r in rows(store, sparql):
+            values.setdefault(name, {}).setdefault(r["w"], []).append(str(r["v"]))
+
+    def first(name: str, work: str) -> Any:
+        found = sorted(values.get(name, {}).get(work, []))
+        return found[0] if found else ""
+
+    for r in sorted(rows(store, _WORK_NODES), key=lambda r: (r["id"], r["title"])):
+        w = r["w"]
+        if w in graph:  # a work with two titles keeps the first
             continue
-        kind = (r["kind"] or "").rpartition("#")[2]
         graph.add_node(
-            r["w"],
+            w,
             kind="work",
             id=r["id"],
             label=r["title"],
             title=r["title"],
-            work_kind=_KIND_NAMES.get(kind, "work"),
-            year=r["year"] or "",
-            arxiv=r["arxiv"] or "",
-            urls=" ".join(_split(r["urls"])),
-            authors=SEPARATOR.join(_split(r["authors"])),
+            work_kind=_KIND_NAMES.get(first("kind", w).rpartition("#")[2], "work"),
+            year=first("year", w),
+            arxiv=first("arxiv", w),
+            urls=" ".join(sorted(values.get("urls", {}).get(w, []))),
+            authors=SEPARATOR.join(sorted(values.get("authors", {}).get(w, []))),
         )
     concepts = prerequisite_graph(store)
     graph.add_nodes_from(concepts.nodes(data=True))
     for prerequisite, dependent, data in concepts.edges(data=True):
         graph.add_edge(dependent, prerequisite, **data)
-    for r in sorted(rows(store, _EDGES), key=lambda r: (r["s"], r["relation"], r["o"])):
-        if r["s"] in graph and r["o"] in graph:
-            extra = {"position": r["position"]} if r["position"] is not None else {}
-            graph.add_edge(r["s"], r["o"], relation=r["relation"], **extra)
+    edges: list[tuple[str, str, str, int | None]] = []
+    introduced = {(r["s"], r["o"]) for r in rows(store, _EDGES["introduces"])}
+    for relation, sparql in _EDGES.items():
+        for r in rows(store, sparql):
+            if relation != "discusses" or (r["s"], r["o"]) not in introduced:
+                edges.append((r["s"], relation, r["o"], None))
+    for r in rows(store, _READING_EDGES):
+        relation = "requiredReading" if r["role"] == "required" else "furtherReading"
+        edges.append((r["s"], relation, r["o"], int(r["position"])))
+    for s, relation, o, position in sorted(edges, key=lambda e: e[:3]):
+        if s in graph and o in graph:
+            extra = {"position": position} if position is not None else {}
+            graph.add_edge(s, o, relation=relation, **extra)
     return graph

@@ -118,8 +118,10 @@ def readings_for(store: GraphStore, concepts: list[str]) -> dict[str, list[Readi
             read_in.setdefault(r["w"], []).append(r)
     for r in works:
         for s in read_in.get(r["w"]) or [{"code": None, "role": None, "position": None}]:
-            found[r["c"]].append(Reading(r["work"], r["title"], s["code"], s["role"],
-                                         s["position"], r["introduces"] == "true"))  # fmt: skip
+            position = int(s["position"]) if s["position"] else None
+            reading = Reading(r["work"], r["title"], s["code"], s["role"], position,
+                              r["introduces"] == "true")  # fmt: skip
+            found[r["c"]].append(reading)
     for readings in found.values():
         readings.sort(key=lambda x: (not x.introduces, x.role != "required", x.session is None,
                                      x.title, x.session or ""))  # fmt: skip

@@ -31,7 +31,7 @@ class Stats:
 def graph_stats(store: GraphStore) -> Stats:
     """Total triples; instances per class and triples per predicate, the vocabulary excluded."""
     vocab = VOCAB.rstrip("#")
-    total = next(rows(store, _TOTAL))["n"]
+    total = next(rows(store, _TOTAL))["n"] or 0
     classes = {compact(r["class"]): int(r["n"]) for r in rows(store, _CLASSES % vocab)}
     relations = {compact(r["p"]): int(r["n"]) for r in rows(store, _RELATIONS % vocab)}
     return Stats(int(total), dict(sorted(classes.items())), dict(sorted(relations.items())))
