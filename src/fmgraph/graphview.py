@@ -103,10 +103,6 @@ def rows(store: GraphStore, sparql: str) -> Iterator[dict[str, Any]]:
         yield {name: value or None for name, value in zip(names, record, strict=True)}
 
 
-def _split(value: str | None) -> list[str]:
-    return sorted(a for a in (value or "").split("\u001f") if a)
-
-
 def prerequisite_graph(store: GraphStore, of: str | None = None) -> nx.DiGraph:
     """Concepts and their prerequisites, edges pointing from what comes first to what needs it.
 

@@ -141,21 +141,10 @@ def stats_text(stats: Stats) -> str:
 
 
 def as_json(result: Any) -> str:
+    """Any result dataclass as indented JSON (the format pinned by the contract tests)."""
     import json
 
-    """Any result dataclass as indented JSON (the format pinned by the contract tests)."""
     return json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n"
-
-
-def rows_csv(header: list[str], body: list[list[str]]) -> str:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(body)
-    return buffer.getvalue()
 
 
 def import_text(result: ImportResult) -> str:
