@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from .errors import DataError, FmgraphError, Problem
+from .loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
 from .posts import (
     ImportedReading,
     ImportedSession,
@@ -45,8 +46,7 @@ _PUBLICATIONS = {
     "proceedings",
     "unpublished",
 }
-_CODE = re.compile(r"^[\w.\-]+$")
-_ARXIV_PLAIN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+_ARXIV_PLAIN = re.compile(rf"^({ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?$")
 
 
 def _text(value: object) -> str:
@@ -120,7 +120,7 @@ def parse_bibtex(path: Path, session: str, role: str = "required") -> ImportedSe
 
     if role not in ROLES:
         raise FmgraphError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    if not _CODE.match(session):
+    if not SESSION_CODE.match(session):
         raise FmgraphError(
             f"session code {session!r} is not like 2024-S5 (letters, digits, '-', '.', '_')"
         )

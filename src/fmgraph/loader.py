@@ -21,7 +21,12 @@ from .model import Catalog, Concept, Prerequisite, Session, Source, Topic, Work
 from .vocab import WORK_KINDS, slug
 from .yaml_values import load_values
 
-ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
+#: arXiv identifiers: new style (2305.18290) and old style (hep-th/9901001), no version.
+ARXIV_NEW = r"\d{4}\.\d{4,5}"
+ARXIV_OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = re.compile(rf"^({ARXIV_NEW}|{ARXIV_OLD})$")
+#: What a session code may be written with.
+SESSION_CODE = re.compile(r"^[\w.\-]+$")
 
 #: The fields of each section's entries, in the order data files write them.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -173,7 +178,7 @@ def _work(e: _Entry) -> Work | None:
         e.problem(f"arxiv id {arxiv!r} is not like 2305.18290 (no prefix, no version)")
     urls = e.texts("urls")
     for url in urls:
-        if not _is_iri(url):
+        if not is_iri(url):
             e.problem(f"URL {url!r} is not a valid absolute IRI")
     kind = e.text("kind") or "paper"
     if kind not in WORK_KINDS:
@@ -185,7 +190,7 @@ def _work(e: _Entry) -> Work | None:
         title=title,
         kind=kind,
         arxiv=arxiv,
-        urls=[u for u in urls if _is_iri(u)],
+        urls=[u for u in urls if is_iri(u)],
         year=e.integer("year"),
         authors=e.texts("authors"),
         doi=e.text("doi"),
@@ -197,7 +202,8 @@ def _work(e: _Entry) -> Work | None:
     )
 
 
-def _is_iri(url: str) -> bool:
+def is_iri(url: str) -> bool:
+    """Whether ``url`` is an IRI the graph can hold: valid for Oxigraph, with a scheme."""
     from pyoxigraph import NamedNode
 
     try:

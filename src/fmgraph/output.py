@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from .errors import QueryError
+from .vocab import compact
 
 if TYPE_CHECKING:
     from .merge import ImportResult
@@ -31,11 +32,7 @@ def _term_text(term: Any) -> str:
     if term is None:
         return ""
     value: str = term.value
-    if type(term).__name__ == "NamedNode":
-        for prefix, namespace in EXPORT_PREFIXES.items():
-            if value.startswith(namespace):
-                return f"{prefix}:{value[len(namespace) :]}"
-    return value
+    return compact(value, EXPORT_PREFIXES) if type(term).__name__ == "NamedNode" else value
 
 
 def table(header: list[str], body: list[list[str]]) -> str:

@@ -29,7 +29,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import yaml
 
+from . import loader
 from .errors import DataError, Problem
+from .loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
 
 POST_SUFFIXES = (".md", ".markdown")
 
@@ -93,15 +95,13 @@ class ImportedSession:
 
 # ------------------------------------------------------------------------------ URL helpers
 
-_ARXIV_NEW = r"\d{4}\.\d{4,5}"
-_ARXIV_OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ARXIV_URL = re.compile(
     rf"^https?://(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format|ps)/"
-    rf"(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$"
+    rf"(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$"
 )
-_HF_PAPER_URL = re.compile(rf"^https?://huggingface\.co/papers/(?P<id>{_ARXIV_NEW})(?:v\d+)?/?$")
-_ARXIV_TEXT = re.compile(rf"\barxiv\s*:\s*(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?", re.I)
-_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.(?P<id>{_ARXIV_NEW})$", re.I)
+_HF_PAPER_URL = re.compile(rf"^https?://huggingface\.co/papers/(?P<id>{ARXIV_NEW})(?:v\d+)?/?$")
+_ARXIV_TEXT = re.compile(rf"\barxiv\s*:\s*(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?", re.I)
+_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.(?P<id>{ARXIV_NEW})$", re.I)
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 _DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(?P<doi>10\.\d{4,9}/\S+)$", re.I)
 _OPENREVIEW = re.compile(r"^https?://(?:www\.)?openreview\.net/(?:forum|pdf)\?(?:.*&)?id=([^&#]+)")
@@ -243,14 +243,8 @@ def guess_kind(urls: Iterable[str]) -> str:
 
 
 def is_iri(url: str) -> bool:
-    """Whether ``url`` is an absolute IRI the graph can hold."""
-    from pyoxigraph import NamedNode
-
-    try:
-        NamedNode(url)
-    except ValueError:
-        return False
-    return bool(urlsplit(url).netloc)
+    """Whether ``url`` is an absolute IRI the graph can hold, with a host."""
+    return loader.is_iri(url) and bool(urlsplit(url).netloc)
 
 
 # ------------------------------------------------------------------------ markdown helpers
@@ -749,7 +743,6 @@ class _PostParser:
 
 # ---------------------------------------------------------------------------- front matter
 
-_CODE = re.compile(r"^[\w.\-]+$")
 _FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
 
 
@@ -841,7 +834,7 @@ def parse_post(path: Path) -> ImportedSession:
         raise DataError(
             [Problem(file, 1, None, "front matter has no 'desc' with the session code (2024-S5)")]
         )
-    if not _CODE.match(code):
+    if not SESSION_CODE.match(code):
         raise DataError(
             [
                 Problem(

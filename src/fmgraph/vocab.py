@@ -160,9 +160,9 @@ def slug(text: str) -> str:
     return _NON_SLUG.sub("-", text.lower()).strip("-")
 
 
-def compact(iri: str) -> str:
-    """``iri`` as ``prefix:local`` when a standard prefix covers it, else unchanged."""
-    for prefix, namespace in PREFIXES.items():
+def compact(iri: str, prefixes: dict[str, str] = PREFIXES) -> str:
+    """``iri`` as ``prefix:local`` when one of ``prefixes`` covers it, else unchanged."""
+    for prefix, namespace in prefixes.items():
         if iri.startswith(namespace):
             return f"{prefix}:{iri[len(namespace) :]}"
     return iri
