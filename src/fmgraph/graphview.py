@@ -19,9 +19,9 @@ from typing import Any
 
 import networkx as nx
 
+from .names import SEPARATOR
 from .store import GraphStore
 
-SEPARATOR = "; "
 # Concept queries are kept plain (no OPTIONAL, no GROUP BY), one per attribute, and joined
 # here: Oxigraph plans such shapes as index lookups, where an OPTIONAL of several patterns
 # over a million triples is a full scan. {scope} binds ?c to the concepts wanted.

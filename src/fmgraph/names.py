@@ -12,8 +12,12 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from .errors import UnknownName
+
+#: How list-valued attributes (aliases, authors) are joined in the networkx views.
+SEPARATOR = "; "
 
 KINDS = ("concept", "session", "work", "topic")
 _NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
@@ -26,6 +30,28 @@ def normalize(text: str) -> str:
         return _NOT_ALNUM_ASCII.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return _NOT_ALNUM.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def node_label(data: dict[str, Any]) -> str:
+    """What a node of a graph view is shown as: its label, else its title, else its id."""
+    return str(data.get("label") or data.get("title") or data.get("id") or "")
+
+
+def node_names(data: dict[str, Any]) -> list[str]:
+    """What a node of a graph view may be called by: id, label, title, aliases, arXiv id."""
+    names = [data.get("id", ""), data.get("label", ""), data.get("title", "")]
+    names += [a for a in data.get("aliases", "").split(SEPARATOR) if a]
+    names.append(data.get("arxiv", ""))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def graph_index(graph: Any) -> NameIndex:
+    """A name index over every node of a networkx view (see :mod:`fmgraph.graphview`)."""
+    index = NameIndex()
+    for node, data in graph.nodes(data=True):
+        kind = data.get("kind", "concept")
+        index.add(node, kind, data.get("id", node), node_label(data), node_names(data))
+    return index
 
 
 class NameIndex:

@@ -10,8 +10,8 @@ from typing import Any
 import networkx as nx
 
 from .errors import NoPath
-from .graphview import SEPARATOR, prerequisite_graph, rows
-from .names import NameIndex
+from .graphview import prerequisite_graph, rows
+from .names import graph_index as concept_index
 from .query import sparql_literal
 from .store import GraphStore
 
@@ -82,18 +82,9 @@ SELECT DISTINCT ?c WHERE {
 _VALUES_CHUNK = 2000
 
 
-def concept_index(graph: nx.DiGraph) -> NameIndex:
-    """A name index over the concepts of a prerequisite graph."""
-    index = NameIndex()
-    for node, data in graph.nodes(data=True):
-        aliases = [a for a in data.get("aliases", "").split(SEPARATOR) if a]
-        index.add(node, "concept", data["id"], data["label"], aliases)
-    return index
-
-
 def resolve_concept(store: GraphStore, name: str) -> str:
     """The concept IRI ``name`` denotes: an exact id, label or alias first (index lookups),
-    else the forgiving match of :class:`NameIndex` over every concept."""
+    else the forgiving match of a name index over every concept."""
     exact: list[str] = [r["c"] for r in rows(store, _EXACT % sparql_literal(name.strip()))]
     if len(exact) == 1:
         return exact[0]

@@ -33,8 +33,8 @@ from typing import Any
 import networkx as nx
 
 from .errors import OutputError
-from .graphview import SEPARATOR, full_graph, prerequisite_graph
-from .names import NameIndex
+from .graphview import full_graph, prerequisite_graph
+from .names import SEPARATOR, graph_index, node_label, node_names
 from .paths import PathResult, find_path
 from .store import GraphStore
 
@@ -99,23 +99,6 @@ _OTHER_EDGE = EdgeStyle("link", "linked from", "", "#999999", False, 1.0)
 # Views
 
 
-def node_names(data: dict[str, Any]) -> list[str]:
-    """What a node may be called by, as in ``fmgraph show``: id, label, aliases, title, arXiv."""
-    names = [data.get("id", ""), data.get("label", ""), data.get("title", "")]
-    names += [a for a in data.get("aliases", "").split(SEPARATOR) if a]
-    names.append(data.get("arxiv", ""))
-    return list(dict.fromkeys(n for n in names if n))
-
-
-def graph_index(graph: nx.DiGraph) -> NameIndex:
-    """A name index over every node of a view, the names the page's search box knows."""
-    index = NameIndex()
-    for node, data in graph.nodes(data=True):
-        kind = data.get("kind", "concept")
-        index.add(node, kind, data.get("id", node), _label(data), node_names(data))
-    return index
-
-
 def focus_view(graph: nx.DiGraph, name: str, depth: int = 1) -> nx.DiGraph:
     """The nodes at most ``depth`` links from the node ``name`` denotes, in either direction."""
     centre = graph_index(graph).resolve(name)
@@ -123,9 +106,9 @@ def focus_view(graph: nx.DiGraph, name: str, depth: int = 1) -> nx.DiGraph:
     view: nx.DiGraph = graph.subgraph(near).copy()
     view.graph.update(
         focus=centre,
-        title=f"Around {_label(graph.nodes[centre])}",
+        title=f"Around {node_label(graph.nodes[centre])}",
         description=f"Everything within {depth} link{'s' if depth != 1 else ''} of "
-        f"{_label(graph.nodes[centre])}",
+        f"{node_label(graph.nodes[centre])}",
     )
     return view
 
@@ -162,7 +145,7 @@ def path_view(graph: nx.DiGraph, result: PathResult) -> nx.DiGraph:
             view.add_edge(work, concept, **_edge_data(graph, work, concept, relation))
         previous = concept
     first, last = (
-        _label(graph.nodes[by_id["concept", s.id]]) for s in (chain.steps[0], chain.steps[-1])
+        node_label(graph.nodes[by_id["concept", s.id]]) for s in (chain.steps[0], chain.steps[-1])
     )
     view.graph["title"] = f"From {first} to {last}"
     view.graph["description"] = (
@@ -315,7 +298,7 @@ def graph_payload(graph: nx.DiGraph, context: nx.DiGraph) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "id": node,
             "kind": data.get("kind", "concept"),
-            "label": _short(_label(data)),
+            "label": _short(node_label(data)),
             "size": info.size(node, data),
             "names": node_names(data),
             "info": info.card(node, data),
@@ -378,7 +361,7 @@ class _Context:
         rows: list[list[str]] = []
         links: list[list[str]] = []
         text = ""
-        heading = _label(data)
+        heading = node_label(data)
         if kind == "concept":
             if data.get("aliases"):
                 rows.append(["Also", data["aliases"].replace(SEPARATOR, ", ")])
@@ -414,7 +397,7 @@ class _Context:
             topics, required, further = [], 0, 0
             for _, target, relation in self.graph.out_edges(node, data="relation"):
                 if relation == "hasTopic":
-                    topics.append(_label(self.graph.nodes[target]))
+                    topics.append(node_label(self.graph.nodes[target]))
                 required += relation == "requiredReading"
                 further += relation == "furtherReading"
             if topics:
@@ -425,10 +408,6 @@ class _Context:
             rows.append(["Concepts", str(members.count("concept"))])
             rows.append(["Sessions", str(members.count("session"))])
         return {"kind": style.label, "title": heading, "rows": rows, "text": text, "links": links}
-
-
-def _label(data: dict[str, Any]) -> str:
-    return str(data.get("label") or data.get("title") or data.get("id") or "")
 
 
 def _short(label: str, limit: int = 38) -> str:
