@@ -37,6 +37,22 @@ def test_path_text_exact() -> None:
     )
 
 
+def test_readings_option_limits_the_works_of_each_step_and_counts_the_rest() -> None:
+    code, out, _ = run("path", "rlhf", "dpo", "--readings", "1")
+    assert code == 0
+    assert out.splitlines()[1:4] == [
+        " 1. Reinforcement learning from human feedback (rlhf)",
+        "      read: Human feedback at scale [introduces it] — T-1 required #2, T-2 further #2",
+        "      … and 1 more work (--readings all)",
+    ]
+    code, out, _ = run("plan", "rlhf", "--readings", "all")
+    assert code == 0 and "more work" not in out
+    assert "Preference learning" in out  # the second work discussing rlhf
+    code, _, err = run("plan", "rlhf", "--readings", "-1")
+    assert code == 2
+    assert "Invalid value for '--readings': '-1' is not a number of works or 'all'" in err
+
+
 def test_path_json_contract() -> None:
     """Pins the JSON shape other tools rely on."""
     code, out, _ = run("path", "rlhf", "dpo", "--format", "json")
@@ -66,6 +82,7 @@ def test_path_json_contract() -> None:
                              "introduces": False},
                         ],
                         "after": [],
+                        "discussed_by": 2,
                     },
                     {
                         "id": "dpo",
@@ -79,6 +96,7 @@ def test_path_json_contract() -> None:
                              "introduces": True},
                         ],
                         "after": [],
+                        "discussed_by": 1,
                     },
                 ]
             }

@@ -15,25 +15,33 @@ from fmgraph.cli import cli
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-def _console_examples() -> list[tuple[str, str]]:
-    """(command, expected output) for each README console block that runs `fmgraph query`."""
+def _console_examples(*commands: str) -> list[tuple[str, str]]:
+    """(command, expected output) for each README console line that runs one of ``commands``,
+    its output being the lines up to the next command."""
     examples = []
     for block in re.findall(r"```console\n(.*?)```", README, flags=re.S):
-        if block.startswith("$ fmgraph query"):
-            command, _, output = block.partition("\n")
-            examples.append((command.removeprefix("$ "), output))
+        for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
+            command, _, output = chunk.partition("\n")
+            words = command.split()
+            if words[:2] == ["$", "fmgraph"] and words[2:3] and words[2] in commands:
+                examples.append((command.removeprefix("$ "), output))
     return examples
 
 
-def test_readme_has_at_least_five_example_queries() -> None:
-    assert len(_console_examples()) >= 5
+def test_readme_has_at_least_five_example_queries_and_three_paths() -> None:
+    assert len(_console_examples("query")) >= 5
+    assert len(_console_examples("path")) >= 3
 
 
-@pytest.mark.parametrize(("command", "expected"), _console_examples())
-def test_readme_example_query_output_is_real(command: str, expected: str, bundled_store) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("command", "expected"), _console_examples("query", "path"))
+def test_readme_example_output_is_real(command: str, expected: str, bundled_store) -> None:  # type: ignore[no-untyped-def]
+    command, _, head = command.partition(" | head -")
     result = CliRunner().invoke(cli, shlex.split(command)[1:], catch_exceptions=False)
     assert result.exit_code == 0
-    assert result.stdout_bytes.decode().replace("\r\n", "\n") == expected
+    got = result.stdout_bytes.decode().replace("\r\n", "\n")
+    if head:
+        got = "".join(got.splitlines(keepends=True)[: int(head)])
+    assert got == expected
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))

@@ -125,3 +125,74 @@ def test_requires_without_a_reason_from_rdf_files_still_chains(tiny_copy) -> Non
     result = find_path(open_store(tiny_copy), "rlhf", "lora")
     assert _ids(result) == [["rlhf", "dpo", "lora"]]
     assert result.chains[0].steps[2].reason is None
+
+
+# Which works a step shows: introducers, then required, then further reading, then works the
+# course does not read, by id (not title); ``discussed_by`` counts them all.
+
+_RANKED = """
+topics:
+  - {id: t, label: T}
+concepts:
+  - {id: base, label: Base, definition: What comes first., topic: t}
+  - id: goal
+    label: Goal
+    definition: What comes next.
+    topic: t
+    requires: [{concept: base, reason: it builds on it}]
+works:
+  - {id: w-further, title: Zeta further, discusses: [goal]}
+  - {id: w-unread-c, title: Alpha unread, discusses: [goal]}
+  - {id: w-intro, title: Omega introducer, introduces: [goal]}
+  - {id: w-unread-a, title: Gamma unread, discusses: [goal, base]}
+  - {id: w-required, title: Yankee required, discusses: [goal]}
+  - {id: w-unread-b, title: Beta unread, discusses: [goal]}
+sessions:
+  - {code: R-1, title: One, required: [w-required], further: [w-further]}
+  - {code: R-2, title: Two, further: [w-required]}
+"""
+
+
+@pytest.fixture(scope="module")
+def ranked_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from fmgraph.store import open_store
+
+    data = tmp_path_factory.mktemp("ranked")
+    (data / "course.yaml").write_text(_RANKED, encoding="utf-8")
+    return open_store(data)
+
+
+def _shown(step) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(dict.fromkeys(r.work for r in step.readings))
+
+
+def test_a_step_shows_introducers_then_course_readings_then_others_by_title(ranked_store) -> None:  # type: ignore[no-untyped-def]
+    steps = find_path(ranked_store, "base", "goal", readings=3).chains[0].steps
+    assert _shown(steps[1]) == ["w-intro", "w-required", "w-further"]
+    assert steps[1].discussed_by == 6
+    assert _shown(steps[0]) == ["w-unread-a"] and steps[0].discussed_by == 1
+    every = learning_plan(ranked_store, "goal", readings=None).steps[1]
+    assert _shown(every) == ["w-intro", "w-required", "w-further", "w-unread-a", "w-unread-b",
+                             "w-unread-c"]  # fmt: skip
+    assert _shown(learning_plan(ranked_store, "goal", readings=4).steps[1])[3] == "w-unread-a"
+    assert learning_plan(ranked_store, "goal", readings=0).steps[1].readings == []
+
+
+def test_a_shown_work_keeps_every_place_the_course_reads_it(ranked_store) -> None:  # type: ignore[no-untyped-def]
+    step = find_path(ranked_store, "base", "goal", readings=2).chains[0].steps[1]
+    places = [(r.work, r.session, r.role, r.position, r.introduces) for r in step.readings]
+    assert places == [
+        ("w-intro", None, None, None, True),
+        ("w-required", "R-1", "required", 1, False),
+        ("w-required", "R-2", "further", 1, False),
+    ]
+
+
+def test_readings_for_the_course_only(ranked_store) -> None:  # type: ignore[no-untyped-def]
+    from fmgraph.paths import readings_for
+    from fmgraph.vocab import concept_iri
+
+    goal = concept_iri("goal")
+    found = readings_for(ranked_store, [goal], course_only=True)[goal]
+    assert [r.work for r in found.readings] == ["w-required", "w-required", "w-further"]
+    assert found.discussed_by == 6

@@ -77,6 +77,28 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     )
 
 
+def _readings_count(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
+    """``--readings``: a number of works, or ``all`` (``None``)."""
+    if value.strip().lower() == "all":
+        return None
+    if not value.strip().isdigit():
+        raise click.BadParameter(f"{value!r} is not a number of works or 'all'", ctx, param)
+    return int(value)
+
+
+def readings_option(f: F) -> F:
+    """``--readings N|all``: works shown for each step of a path or plan."""
+    return click.option(
+        "--readings",
+        metavar="N|all",
+        default="3",
+        callback=_readings_count,
+        show_default=True,
+        help="Works shown for each step ('all' for every one): introducers first, then what "
+        "the course reads as required, then as further reading, then the rest.",
+    )(f)
+
+
 def output_option(f: F) -> F:
     """``-o/--output``, written atomically; standard output when omitted."""
 
@@ -174,43 +196,52 @@ def query(
 @click.argument("source")
 @click.argument("target")
 @click.option("--all", "all_paths", is_flag=True, help="Show every shortest chain, not one.")
+@readings_option
 @format_option("text", "json")
 @pass_state
-def path(state: State, source: str, target: str, all_paths: bool, fmt: str) -> None:
+def path(
+    state: State, source: str, target: str, all_paths: bool, readings: int | None, fmt: str
+) -> None:
     """Show the prerequisite chain from SOURCE (learned first) to TARGET.
 
     Names are concept ids, labels or aliases, compared ignoring case and punctuation. Each step
-    says why it needs the step before and which readings teach it. Exits 1 when there is no
-    chain, 2 when a name is unknown or ambiguous.
+    says why it needs the step before and which works teach it (three unless --readings says
+    otherwise), with where the course reads them. Exits 1 when there is no chain, 2 when a name
+    is unknown or ambiguous.
 
     \b
     Examples:
       fmgraph path rlhf dpo
       fmgraph path "self attention" LoRA --all
-      fmgraph path transformer dpo --format json
+      fmgraph path transformer dpo --readings all --format json
     """
     from . import output
     from .paths import find_path
 
-    result = find_path(state.store(), source, target, all_paths=all_paths)
+    result = find_path(state.store(), source, target, all_paths=all_paths, readings=readings)
     emit(output.as_json(result) if fmt == "json" else output.path_text(result))
 
 
 @cli.command()
 @click.argument("target")
+@readings_option
 @format_option("text", "json")
 @pass_state
-def plan(state: State, target: str, fmt: str) -> None:
+def plan(state: State, target: str, readings: int | None, fmt: str) -> None:
     """List everything to learn before TARGET, each concept after all it requires.
 
+    Each step lists the works that teach it (three unless --readings says otherwise).
+
     \b
-    Example:
+    Examples:
       fmgraph plan dpo
+      fmgraph plan lora --readings 1
+      fmgraph plan dpo --readings all --format json
     """
     from . import output
     from .paths import learning_plan
 
-    result = learning_plan(state.store(), target)
+    result = learning_plan(state.store(), target, readings=readings)
     emit(output.as_json(result) if fmt == "json" else output.plan_text(result))
 
 

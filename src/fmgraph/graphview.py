@@ -26,7 +26,7 @@ from .store import GraphStore
 # here: Oxigraph plans such shapes as index lookups, where an OPTIONAL of several patterns
 # over a million triples is a full scan. {scope} binds ?c to the concepts wanted.
 _ALL_CONCEPTS = "?c a fm:Concept ."
-_ANCESTORS = "<{target}> fm:requires* ?c ."
+_ANCESTORS = "SELECT ?c WHERE {{ <{target}> fm:requires* ?c }}"
 _CONCEPT_QUERIES = {
     "node": "SELECT ?c ?id ?label WHERE {{ {scope} ?c dcterms:identifier ?id ;"
             " skos:prefLabel ?label }}",
@@ -109,7 +109,11 @@ def prerequisite_graph(store: GraphStore, of: str | None = None) -> nx.DiGraph:
     With ``of`` (a concept IRI), only that concept and everything it requires, directly or not:
     every chain that ends at ``of`` lies in that graph, and it costs what the answer costs.
     """
-    scope = _ALL_CONCEPTS if of is None else _ANCESTORS.format(target=of)
+    if of is None:
+        scope = _ALL_CONCEPTS
+    else:  # the closure once, not once per query
+        ancestors = " ".join(f"<{r['c']}>" for r in rows(store, _ANCESTORS.format(target=of)))
+        scope = f"VALUES ?c {{ {ancestors} }}"
 
     def query(name: str) -> list[dict[str, Any]]:
         return list(rows(store, _CONCEPT_QUERIES[name].format(scope=scope)))

@@ -90,9 +90,10 @@ def _step_lines(number: int, step: Step, *, after: bool = False) -> list[str]:
     if after and step.after:
         lines.append(f"      after: {', '.join(step.after)}")
     where = _where(step.readings)
-    lines += [f"      read: {w}" for w in where[:3]]
-    if len(where) > 3:
-        lines.append(f"      … and {len(where) - 3} more readings")
+    lines += [f"      read: {w}" for w in where]
+    if step.discussed_by > len(where):
+        more = step.discussed_by - len(where)
+        lines.append(f"      … and {more} more work{'s' if more != 1 else ''} (--readings all)")
     if not where:
         lines.append("      read: (no reading in the graph discusses it)")
     return lines

@@ -4,6 +4,7 @@ each step."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from .graphview import prerequisite_graph, rows
 from .names import graph_index as concept_index
 from .query import sparql_literal
 from .store import GraphStore
+from .vocab import FM
 
 
 @dataclass
@@ -30,13 +32,15 @@ class Reading:
 
 @dataclass
 class Step:
-    """One concept to learn; ``reason`` says why it needs the step before it."""
+    """One concept to learn; ``reason`` says why it needs the step before it; ``readings`` are
+    those of the works shown, ``discussed_by`` counts every work that discusses the concept."""
 
     id: str
     label: str
     reason: str | None
     readings: list[Reading] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
+    discussed_by: int = 0
 
 
 @dataclass
@@ -57,14 +61,26 @@ class PlanResult:
     steps: list[Step]
 
 
-# Works first, then the readings of exactly those works: two index-driven queries, where one
-# query with an OPTIONAL over readings makes Oxigraph scan every reading of the graph.
-_WORKS_DISCUSSING = """
-SELECT ?c ?w ?work ?title ?introduces WHERE {
-  VALUES ?c { %s }
-  ?w fm:discusses ?c ; dcterms:identifier ?work ; dcterms:title ?title .
-  BIND(EXISTS { ?w fm:introduces ?c } AS ?introduces)
+# Readings are chosen before they are fetched: a concept of a large graph is discussed by
+# hundreds of works, and reading each one's identifier and title is what costs. Counting,
+# introducers and the works the course reads are index walks, the works are ranked by IRI
+# within their group, and only the works shown have their titles and sessions read.
+_DISCUSSED_BY = """
+SELECT ?c (COUNT(?w) AS ?n) WHERE { VALUES ?c { %s } ?w fm:discusses ?c } GROUP BY ?c
+"""
+_INTRODUCERS = "SELECT ?c ?w WHERE { VALUES ?c { %s } ?w fm:introduces ?c }"
+_DISCUSSING = "SELECT ?c ?w WHERE { VALUES ?c { %s } ?w fm:discusses ?c }"
+# The works the course reads are taken first: Oxigraph then joins them with the (indexed)
+# works discussing each concept by hash, where a lookup of readings per work is 6x slower.
+_READ_DISCUSSING = """
+SELECT DISTINCT ?c ?w ?list WHERE {
+  { SELECT DISTINCT ?w ?list WHERE {
+      VALUES ?list { fm:requiredReading fm:furtherReading } ?s ?list ?w } }
+  VALUES ?c { %s } ?w fm:discusses ?c .
 }
+"""
+_WORKS = """
+SELECT ?w ?work ?title WHERE { VALUES ?w { %s } ?w dcterms:identifier ?work ; dcterms:title ?title }
 """
 _READ_IN = """
 SELECT ?w ?code ?role ?position WHERE {
@@ -80,6 +96,8 @@ SELECT DISTINCT ?c WHERE {
 }
 """
 _VALUES_CHUNK = 2000
+#: Works shown for each step of a path or plan unless asked otherwise.
+READINGS_SHOWN = 3
 
 
 def resolve_concept(store: GraphStore, name: str) -> str:
@@ -91,53 +109,98 @@ def resolve_concept(store: GraphStore, name: str) -> str:
     return concept_index(prerequisite_graph(store)).resolve(name, ["concept"])
 
 
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[i : i + _VALUES_CHUNK] for i in range(0, len(items), _VALUES_CHUNK)]
-
-
-def readings_for(store: GraphStore, concepts: list[str]) -> dict[str, list[Reading]]:
-    """For each concept IRI, the works discussing it: introducers first, required before further."""
-    found: dict[str, list[Reading]] = {c: [] for c in concepts}
-    works = [
+def _rows_over(store: GraphStore, sparql: str, iris: Iterable[str]) -> list[dict[str, Any]]:
+    """Rows of ``sparql`` with its ``VALUES`` filled by ``iris``, a chunk at a time."""
+    items = sorted(set(iris))
+    return [
         r
-        for chunk in _chunks(concepts)
-        for r in rows(store, _WORKS_DISCUSSING % " ".join(f"<{c}>" for c in chunk))
+        for i in range(0, len(items), _VALUES_CHUNK)
+        for r in rows(store, sparql % " ".join(f"<{x}>" for x in items[i : i + _VALUES_CHUNK]))
     ]
+
+
+@dataclass
+class Readings:
+    """The works shown for one concept, as readings, and how many works discuss it in all."""
+
+    readings: list[Reading]
+    discussed_by: int
+
+
+def readings_for(
+    store: GraphStore, concepts: list[str], limit: int | None = None, *, course_only: bool = False
+) -> dict[str, Readings]:
+    """For each concept IRI, up to ``limit`` works discussing it (all with ``None``), each with
+    every place the course reads it: works introducing it first, then works the course reads as
+    required, then as further reading, then works it does not read (none with ``course_only``),
+    each group in the order of the works' IRIs, which is that of their ids."""
+    counts = {r["c"]: int(r["n"]) for r in _rows_over(store, _DISCUSSED_BY, concepts)}
+    introduced = {(r["c"], r["w"]) for r in _rows_over(store, _INTRODUCERS, concepts)}
+    lists = _rows_over(store, _READ_DISCUSSING, concepts)
+    read = {(r["c"], r["w"]) for r in lists}
+    required = {(r["c"], r["w"]) for r in lists if r["list"] == FM.requiredReading}
+
+    def rank(pair: tuple[str, str]) -> tuple[bool, bool, bool, str]:
+        return (pair not in introduced, pair not in required, pair not in read, pair[1])
+
+    ranked: dict[str, list[str]] = {c: [] for c in concepts}
+    for c, w in sorted(read if course_only else introduced | read, key=rank):
+        ranked[c].append(w)
+    if not course_only:
+        short = [c for c in concepts if limit is None or len(ranked[c]) < limit]
+        others: dict[str, list[str]] = {}
+        for r in _rows_over(store, _DISCUSSING, short):
+            if (r["c"], r["w"]) not in read and (r["c"], r["w"]) not in introduced:
+                others.setdefault(r["c"], []).append(r["w"])
+        for c, works in others.items():
+            ranked[c] += sorted(works)
+    chosen = {c: works[:limit] for c, works in ranked.items()}
+    shown = {w for works in chosen.values() for w in works}
+    titles = {r["w"]: (r["work"], r["title"]) for r in _rows_over(store, _WORKS, shown)}
     read_in: dict[str, list[dict[str, Any]]] = {}
-    for chunk in _chunks(sorted({r["w"] for r in works})):
-        for r in rows(store, _READ_IN % " ".join(f"<{w}>" for w in chunk)):
-            read_in.setdefault(r["w"], []).append(r)
-    for r in works:
-        for s in read_in.get(r["w"]) or [{"code": None, "role": None, "position": None}]:
-            position = int(s["position"]) if s["position"] else None
-            reading = Reading(r["work"], r["title"], s["code"], s["role"], position,
-                              r["introduces"] == "true")  # fmt: skip
-            found[r["c"]].append(reading)
-    for readings in found.values():
-        readings.sort(key=lambda x: (not x.introduces, x.role != "required", x.session is None,
-                                     x.title, x.session or ""))  # fmt: skip
+    for r in _rows_over(store, _READ_IN, shown):
+        read_in.setdefault(r["w"], []).append(r)
+    found: dict[str, Readings] = {}
+    for c, works in chosen.items():
+        readings = []
+        for w in works:
+            places = sorted(read_in.get(w, []), key=lambda r: (r["role"] != "required",
+                            r["code"], int(r["position"])))  # fmt: skip
+            for s in places or [{"code": None, "role": None, "position": None}]:
+                position = int(s["position"]) if s["position"] else None
+                readings.append(Reading(*titles[w], s["code"], s["role"], position,
+                                        (c, w) in introduced))  # fmt: skip
+        found[c] = Readings(readings, counts.get(c, 0))
     return found
 
 
 def _steps(
-    store: GraphStore,
     graph: nx.DiGraph,
     nodes: list[str],
+    readings: dict[str, Readings],
     reasons: list[str | None],
     after: list[list[str]] | None = None,
 ) -> list[Step]:
-    readings = readings_for(store, nodes)
     after = after or [[] for _ in nodes]
-    return [
-        Step(graph.nodes[n]["id"], graph.nodes[n]["label"], reason, readings[n], before)
-        for n, reason, before in zip(nodes, reasons, after, strict=True)
-    ]
+    steps = []
+    for n, reason, before in zip(nodes, reasons, after, strict=True):
+        node, found = graph.nodes[n], readings[n]
+        steps.append(
+            Step(node["id"], node["label"], reason, found.readings, before, found.discussed_by)
+        )
+    return steps
 
 
 def find_path(
-    store: GraphStore, source: str, target: str, *, all_paths: bool = False
+    store: GraphStore,
+    source: str,
+    target: str,
+    *,
+    all_paths: bool = False,
+    readings: int | None = READINGS_SHOWN,
 ) -> PathResult:
-    """The shortest chain(s) from ``source`` (learned first) to ``target``, which needs it."""
+    """The shortest chain(s) from ``source`` (learned first) to ``target``, which needs it, with
+    up to ``readings`` works for each step (every one with ``None``)."""
     a = resolve_concept(store, source)
     b = resolve_concept(store, target)
     graph = prerequisite_graph(store, of=b)  # every chain ending at b lies in it
@@ -155,17 +218,22 @@ def find_path(
     # the store returned edges in.
     chains = sorted(nx.all_shortest_paths(graph, a, b),
                     key=lambda p: [graph.nodes[n]["label"] for n in p])  # fmt: skip
+    chains = chains if all_paths else chains[:1]
+    found = readings_for(store, sorted({n for nodes in chains for n in nodes}), readings)
     result = []
-    for nodes in chains if all_paths else chains[:1]:
+    for nodes in chains:
         reasons = [None] + [
             graph.edges[u, v]["reason"] or None for u, v in itertools.pairwise(nodes)
         ]
-        result.append(Chain(_steps(store, graph, nodes, reasons)))
+        result.append(Chain(_steps(graph, nodes, found, reasons)))
     return PathResult(graph.nodes[a]["id"], graph.nodes[b]["id"], result)
 
 
-def learning_plan(store: GraphStore, target: str) -> PlanResult:
-    """Everything ``target`` builds on, foundations first, each step after all it requires."""
+def learning_plan(
+    store: GraphStore, target: str, *, readings: int | None = READINGS_SHOWN
+) -> PlanResult:
+    """Everything ``target`` builds on, foundations first, each step after all it requires,
+    with up to ``readings`` works for each step (every one with ``None``)."""
     goal = resolve_concept(store, target)
     sub = prerequisite_graph(store, of=goal)
     level: dict[str, int] = {}
@@ -173,4 +241,6 @@ def learning_plan(store: GraphStore, target: str) -> PlanResult:
         level[node] = max((level[p] + 1 for p in sub.predecessors(node)), default=0)
     order = sorted(sub, key=lambda n: (level[n], sub.nodes[n]["label"].casefold()))
     after = [sorted(sub.nodes[p]["id"] for p in sub.predecessors(n)) for n in order]
-    return PlanResult(sub.nodes[goal]["id"], _steps(store, sub, order, [None] * len(order), after))
+    found = readings_for(store, order, readings)
+    steps = _steps(sub, order, found, [None] * len(order), after)
+    return PlanResult(sub.nodes[goal]["id"], steps)

@@ -146,7 +146,7 @@ def show_node(store: GraphStore, name: str) -> NodeView:
     if view.kind == "concept":
         from .paths import readings_for
 
-        for reading in readings_for(store, [node])[node]:
+        for reading in readings_for(store, [node], course_only=True)[node].readings:
             if reading.session:
                 links.setdefault("read in", []).append(
                     f"{reading.session} {reading.role} #{reading.position}: {reading.title}"
