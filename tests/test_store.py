@@ -126,3 +126,20 @@ def test_rdf_files_load_in_batches_keeping_blank_nodes_whole(
                               "WHERE { ?s <https://example.org/p> ?o }")  # fmt: skip
     (row,) = list(result)  # type: ignore[arg-type]
     assert (row["n"].value, row["t"].value) == ("1", "7")
+
+
+def test_a_large_store_is_compacted_and_opened_from_its_database(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fmgraph.store as store_module
+    from fmgraph.paths import find_path
+
+    monkeypatch.setattr(store_module, "SNAPSHOT_LIMIT", 10)
+    with (tiny_copy / "course.yaml").open("a") as f:
+        f.write("# new content, so a new store\n")
+    messages: list[str] = []
+    path = store_path(tiny_copy, progress=messages.append)
+    assert "compacting the store" in messages
+    assert not (path / store_module.SNAPSHOT).exists()
+    steps = find_path(open_store(tiny_copy), "attention", "dpo").chains[0].steps
+    assert [s.id for s in steps] == ["attention", "transformer", "dpo"]

@@ -19,6 +19,7 @@ from typing import Any
 
 import networkx as nx
 
+from .gcpause import paused_gc
 from .names import SEPARATOR
 from .store import GraphStore
 
@@ -43,16 +44,17 @@ SELECT ?s ?code ?title ?date WHERE {
   OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:date ?date }
 }
 """
-# Works and edges, like concepts, are read with one plain query per attribute or relation.
-_WORK_NODES = (
-    "SELECT ?w ?id ?title WHERE { ?w a fm:Work ; dcterms:identifier ?id ; dcterms:title ?title }"
-)
+# Works are read as plain scans of one predicate each, joined here: in Oxigraph's on-disk store,
+# a scan reads its index in order, where a join with ``?w a fm:Work`` looks every work up again.
+_WORKS = "SELECT ?w WHERE { ?w a fm:Work }"
 _WORK_VALUES = {
-    "kind": "SELECT ?w ?v WHERE { ?w a fm:Work ; a ?v . FILTER(?v != fm:Work) }",
-    "year": "SELECT ?w ?v WHERE { ?w a fm:Work ; dcterms:issued ?v }",
-    "arxiv": "SELECT ?w ?v WHERE { ?w a fm:Work ; fm:arxivId ?v }",
-    "urls": "SELECT ?w ?v WHERE { ?w a fm:Work ; schema:url ?v }",
-    "authors": "SELECT ?w ?v WHERE { ?w a fm:Work ; dcterms:creator ?v }",
+    "id": "SELECT ?w ?v WHERE { ?w dcterms:identifier ?v }",
+    "title": "SELECT ?w ?v WHERE { ?w dcterms:title ?v }",
+    "kind": "SELECT ?w ?v WHERE { VALUES ?v { %s } ?w a ?v }",
+    "year": "SELECT ?w ?v WHERE { ?w dcterms:issued ?v }",
+    "arxiv": "SELECT ?w ?v WHERE { ?w fm:arxivId ?v }",
+    "urls": "SELECT ?w ?v WHERE { ?w schema:url ?v }",
+    "authors": "SELECT ?w ?v WHERE { ?w dcterms:creator ?v }",
 }
 _TOPICS = (
     "SELECT ?t ?id ?label WHERE { ?t a fm:Topic ; dcterms:identifier ?id ; skos:prefLabel ?label }"
@@ -100,7 +102,10 @@ def rows(store: GraphStore, sparql: str) -> Iterator[dict[str, Any]]:
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     names = next(reader, [])
     for record in reader:
-        yield {name: value or None for name, value in zip(names, record, strict=True)}
+        if "" in record:  # unbound (an empty literal reads as unbound too, as in SPARQL CSV)
+            yield {name: value or None for name, value in zip(names, record, strict=True)}
+        else:
+            yield dict(zip(names, record, strict=True))
 
 
 def prerequisite_graph(store: GraphStore, of: str | None = None) -> nx.DiGraph:
@@ -137,6 +142,7 @@ def prerequisite_graph(store: GraphStore, of: str | None = None) -> nx.DiGraph:
     return graph
 
 
+@paused_gc()
 def full_graph(store: GraphStore) -> nx.DiGraph:
     """Every session, work, concept and topic, and every relation between them."""
     graph = nx.DiGraph()
@@ -151,41 +157,45 @@ def full_graph(store: GraphStore) -> nx.DiGraph:
             title=r["title"] or "",
             date=r["date"] or "",
         )
-    values: dict[str, dict[str, list[str]]] = {}
+    works = {r["w"] for r in rows(store, _WORKS)}
+    values: dict[str, dict[str, list[str]]] = {name: {} for name in _WORK_VALUES}
+    kinds = " ".join(f"fm:{name}" for name in _KIND_NAMES)
     for name, sparql in _WORK_VALUES.items():
-        for r in rows(store, sparql):
-            values.setdefault(name, {}).setdefault(r["w"], []).append(str(r["v"]))
-
-    def first(name: str, work: str) -> Any:
-        found = sorted(values.get(name, {}).get(work, []))
-        return found[0] if found else ""
-
-    for r in sorted(rows(store, _WORK_NODES), key=lambda r: (r["id"], r["title"])):
-        w = r["w"]
-        if w in graph:  # a work with two titles keeps the first
-            continue
+        for r in rows(store, sparql % kinds if name == "kind" else sparql):
+            if r["w"] in works:
+                values[name].setdefault(r["w"], []).append(r["v"])
+    for found in values.values():
+        for listed in found.values():
+            listed.sort()
+    first = {name: {w: listed[0] for w, listed in found.items()} for name, found in values.items()}
+    # A work with two titles keeps the first; a work without an id or title is not a node.
+    ids, titles, kinds_of = first["id"], first["title"], first["kind"]
+    for w in sorted(works & ids.keys() & titles.keys(), key=lambda w: (ids[w], titles[w])):
         graph.add_node(
             w,
             kind="work",
-            id=r["id"],
-            label=r["title"],
-            title=r["title"],
-            work_kind=_KIND_NAMES.get(first("kind", w).rpartition("#")[2], "work"),
-            year=first("year", w),
-            arxiv=first("arxiv", w),
-            urls=" ".join(sorted(values.get("urls", {}).get(w, []))),
-            authors=SEPARATOR.join(sorted(values.get("authors", {}).get(w, []))),
+            id=ids[w],
+            label=titles[w],
+            title=titles[w],
+            work_kind=_KIND_NAMES.get(kinds_of.get(w, "").rpartition("#")[2], "work"),
+            year=first["year"].get(w, ""),
+            arxiv=first["arxiv"].get(w, ""),
+            urls=" ".join(values["urls"].get(w, [])),
+            authors=SEPARATOR.join(values["authors"].get(w, [])),
         )
     concepts = prerequisite_graph(store)
     graph.add_nodes_from(concepts.nodes(data=True))
     for prerequisite, dependent, data in concepts.edges(data=True):
         graph.add_edge(dependent, prerequisite, **data)
-    edges: list[tuple[str, str, str, int | None]] = []
     introduced = {(r["s"], r["o"]) for r in rows(store, _EDGES["introduces"])}
+    edges: list[tuple[str, str, str, int | None]] = [
+        (s, "introduces", o, None) for s, o in introduced
+    ]
     for relation, sparql in _EDGES.items():
-        for r in rows(store, sparql):
-            if relation != "discusses" or (r["s"], r["o"]) not in introduced:
-                edges.append((r["s"], relation, r["o"], None))
+        if relation != "introduces":
+            for r in rows(store, sparql):
+                if relation != "discusses" or (r["s"], r["o"]) not in introduced:
+                    edges.append((r["s"], relation, r["o"], None))
     for r in rows(store, _READING_EDGES):
         relation = "requiredReading" if r["role"] == "required" else "furtherReading"
         edges.append((r["s"], relation, r["o"], int(r["position"])))

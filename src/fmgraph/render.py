@@ -33,6 +33,7 @@ from typing import Any
 import networkx as nx
 
 from .errors import OutputError
+from .gcpause import paused_gc
 from .graphview import full_graph, prerequisite_graph
 from .names import SEPARATOR, graph_index, node_label, node_names
 from .paths import PathResult, find_path
@@ -231,6 +232,7 @@ def render_page(
     return render_html(view, title=title or view.graph["title"], context=graph)
 
 
+@paused_gc()
 def render_html(
     graph: nx.DiGraph,
     *,

