@@ -72,6 +72,24 @@ def test_exports_are_byte_identical_across_hash_seeds(fmt: str, _private_cache: 
     assert len(outputs) == 1
 
 
+def test_blank_nodes_of_rdf_files_are_named_canonically(
+    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds label the blank nodes of an RDF file at random; exports are still equal."""
+    from fmgraph.store import open_store
+
+    (tiny_copy / "extra.nt").write_text(
+        '_:x <https://example.org/p> "1" .\n_:x <https://example.org/q> _:y .\n'
+        '_:y <https://example.org/p> "2" .\n'
+    )
+    exports = []
+    for build in ("a", "b"):
+        monkeypatch.setenv("FMGRAPH_CACHE_DIR", str(tmp_path / build))
+        exports.append(export_bytes(open_store(tiny_copy), "ntriples"))
+    assert exports[0] == exports[1]
+    assert b'_:c14n1 <https://example.org/q> _:c14n0 .' in exports[0]
+
+
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
 def test_graph_exports_open_in_gephi_readers(bundled_store, fmt: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / f"g.{fmt}"

@@ -11,7 +11,15 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import (
+    BlankNode,
+    CanonicalizationAlgorithm,
+    Dataset,
+    Quad,
+    RdfFormat,
+    Triple,
+    serialize,
+)
 
 from .errors import OutputError
 from .store import GraphStore
@@ -43,11 +51,23 @@ def rdf_bytes(triples: Iterable[Triple], fmt: RdfFormat) -> bytes:
     return serialize(triples, format=fmt, prefixes=EXPORT_PREFIXES) or b""
 
 
+def canonical_triples(triples: Iterable[Triple]) -> list[Triple]:
+    """``triples`` sorted, with blank nodes (from RDF files, labelled at random when loaded)
+    renamed by RDF Dataset Canonicalization (RDFC-1.0), so equal graphs give equal lists."""
+    found = list(triples)
+    if any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in found):
+        dataset = Dataset(Quad(t.subject, t.predicate, t.object) for t in found)
+        dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+        found = [q.triple for q in dataset]
+    found.sort(key=_sort_key)
+    return found
+
+
 def export_bytes(store: GraphStore, fmt: str) -> bytes:
-    """The whole graph in ``fmt``, deterministic: triples sorted, no dates, no blank-node ids."""
+    """The whole graph in ``fmt``, deterministic: triples sorted, blank nodes canonically
+    named, no dates."""
     if fmt in RDF_FORMATS:
-        triples = sorted(store.triples(), key=_sort_key)
-        return rdf_bytes(triples, RDF_FORMATS[fmt])
+        return rdf_bytes(canonical_triples(store.triples()), RDF_FORMATS[fmt])
     import networkx as nx
 
     from .graphview import full_graph
