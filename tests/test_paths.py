@@ -196,3 +196,16 @@ def test_readings_for_the_course_only(ranked_store) -> None:  # type: ignore[no-
     found = readings_for(ranked_store, [goal], course_only=True)[goal]
     assert [r.work for r in found.readings] == ["w-required", "w-required", "w-further"]
     assert found.discussed_by == 6
+
+
+def test_a_work_without_a_title_from_an_rdf_file_is_shown_by_its_iri(tiny_copy) -> None:  # type: ignore[no-untyped-def]
+    from fmgraph.store import open_store
+    from fmgraph.vocab import FM, concept_iri
+
+    (tiny_copy / "extra.nt").write_text(
+        f"<https://example.org/w> <{FM.discusses}> <{concept_iri('lora')}> .\n"
+    )
+    (step,) = [s for s in learning_plan(open_store(tiny_copy), "lora").steps if s.id == "lora"]
+    assert [(r.work, r.title) for r in step.readings] == [
+        ("https://example.org/w", "https://example.org/w")
+    ]

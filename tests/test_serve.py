@@ -41,7 +41,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from fmgraph.export import rdf_bytes
 from fmgraph.query import run_query
-from fmgraph.serve import negotiate
+from fmgraph.serve import host_name, is_loopback, negotiate
 
 MAX_ROWS = 100
 TIMEOUT = 1
@@ -379,6 +379,31 @@ def test_listens_on_localhost_only_by_default(server: str) -> None:
     lines = [line.split() for line in listening.read_text().splitlines()[1:]]
     local = [f[1] for f in lines if f[3] == "0A" and int(f[1].split(":")[1], 16) == port]
     assert local == [f"0100007F:{port:04X}"]
+
+
+def test_a_host_header_naming_another_host_is_refused(server: str) -> None:
+    """DNS rebinding: a page of attacker.example resolving to 127.0.0.1 sends its own Host."""
+    port = server.rsplit(":", 1)[1].strip("/")
+    for path, method in (("", "GET"), ("query?query=ASK%7B%7D", "GET"), ("query", "POST")):
+        status, _headers, body = http(server + path, method, b"" if method == "POST" else None,
+                                      Host=f"attacker.example:{port}")  # fmt: skip
+        assert status == 403 and b"localhost only" in body
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "LOCALHOST"):
+        assert http(server + "query?query=ASK%7B%7D", Host=host)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("localhost:7878", "localhost"), ("[::1]:7878", "::1"), ("[::1]", "::1"),
+     ("Example.ORG", "example.org"), (None, ""), ("127.0.0.1", "127.0.0.1")],
+)  # fmt: skip
+def test_host_name_of_a_host_header(header: str | None, name: str) -> None:
+    assert host_name(header) == name
+
+
+def test_only_loopback_binds_check_the_host() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
 
 
 def test_no_cors_header_unless_asked(server: str) -> None:

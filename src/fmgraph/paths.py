@@ -168,7 +168,9 @@ def readings_for(
                             r["code"], int(r["position"])))  # fmt: skip
             for s in places or [{"code": None, "role": None, "position": None}]:
                 position = int(s["position"]) if s["position"] else None
-                readings.append(Reading(*titles[w], s["code"], s["role"], position,
+                # A work from an RDF file may lack an id or title: it is shown by its IRI.
+                work, title = titles.get(w, (w, w))
+                readings.append(Reading(work, title, s["code"], s["role"], position,
                                         (c, w) in introduced))  # fmt: skip
         found[c] = Readings(readings, counts.get(c, 0))
     return found

@@ -13,7 +13,9 @@ pyoxigraph in worker processes:
   the ``Accept`` header asks for; the whole answer is ready before the status line goes out,
   so an error or a timeout is never a 200 with part of the rows;
 - a query cannot be interrupted inside Rust from a Python thread, so a worker still running
-  at the deadline is killed and replaced, and the client gets a 503.
+  at the deadline is killed and replaced, and the client gets a 503;
+- bound to a loopback address, it answers only requests whose ``Host`` names a loopback
+  host, so a web page cannot reach it by pointing its own domain at 127.0.0.1 (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ DEFAULT_MAX_ROWS = 10_000
 ENDPOINT_PATHS = ("/query", "/sparql")
 WRITE_PATHS = ("/update", "/store")
 MAX_BODY = 1 << 20  # bytes of a POSTed query
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WORKER_START_TIMEOUT = 60.0
 TEXT = "text/plain; charset=utf-8"
 READ_ONLY = "SPARQL Update is refused: this endpoint is read-only"
@@ -317,6 +320,25 @@ class Endpoint:
     timeout: float
     max_rows: int
     cors: bool
+    hosts: frozenset[str] | None  # the Host names answered; None: any
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or address to bind) is this machine only."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+def host_name(header: str | None) -> str:
+    """The host of a ``Host`` header, without port or IPv6 brackets, lower case."""
+    value = (header or "").strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
 class _Server(ThreadingHTTPServer):
@@ -331,7 +353,17 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60  # seconds a client may take to send its request
     disable_nagle_algorithm = True  # headers and body go out in two writes; don't hold the second
 
+    def _host_refused(self) -> bool:
+        hosts = self.server.endpoint.hosts
+        if hosts is None or host_name(self.headers.get("Host")) in hosts:
+            return False
+        self.close_connection = True
+        self._text(403, "this endpoint answers requests to localhost only (Host header refused)")
+        return True
+
     def do_GET(self) -> None:
+        if self._host_refused():
+            return
         url = urlsplit(self.path)
         if url.path == "/":
             self._send(200, "text/html; charset=utf-8", self.server.endpoint.page)
@@ -341,6 +373,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._no_such_path(url.path)
 
     def do_POST(self) -> None:
+        if self._host_refused():
+            return
         url = urlsplit(self.path)
         if url.path not in ENDPOINT_PATHS:
             self.close_connection = True  # the body is left unread
@@ -370,6 +404,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._query(params)
 
     def do_OPTIONS(self) -> None:
+        if self._host_refused():
+            return
         if not self.server.endpoint.cors:
             return self._method_not_allowed()
         self._send(
@@ -472,7 +508,10 @@ def serve(
         page = render_page(store).encode()
         size = workers if workers is not None else max(2, min(4, os.cpu_count() or 1))
         pool = WorkerPool(path, max_rows, size)
-        server.endpoint = Endpoint(pool, store.named_graphs(), page, timeout, max_rows, cors)
+        hosts = LOOPBACK_NAMES if is_loopback(host) else None
+        server.endpoint = Endpoint(
+            pool, store.named_graphs(), page, timeout, max_rows, cors, hosts
+        )
         url = f"http://{host}:{server.server_port}/"
         say(f"SPARQL endpoint at {url}query, explorer at {url} (Ctrl-C stops)")
         server.serve_forever()
