@@ -87,7 +87,7 @@ def test_blank_nodes_of_rdf_files_are_named_canonically(
         monkeypatch.setenv("FMGRAPH_CACHE_DIR", str(tmp_path / build))
         exports.append(export_bytes(open_store(tiny_copy), "ntriples"))
     assert exports[0] == exports[1]
-    assert b'_:c14n1 <https://example.org/q> _:c14n0 .' in exports[0]
+    assert b"_:c14n1 <https://example.org/q> _:c14n0 ." in exports[0]
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])

@@ -509,9 +509,7 @@ def serve(
         size = workers if workers is not None else max(2, min(4, os.cpu_count() or 1))
         pool = WorkerPool(path, max_rows, size)
         hosts = LOOPBACK_NAMES if is_loopback(host) else None
-        server.endpoint = Endpoint(
-            pool, store.named_graphs(), page, timeout, max_rows, cors, hosts
-        )
+        server.endpoint = Endpoint(pool, store.named_graphs(), page, timeout, max_rows, cors, hosts)
         url = f"http://{host}:{server.server_port}/"
         say(f"SPARQL endpoint at {url}query, explorer at {url} (Ctrl-C stops)")
         server.serve_forever()
