@@ -129,6 +129,33 @@ def test_focus_resolves_names_like_fmgraph_show(tiny_graph: nx.DiGraph) -> None:
         render.focus_view(tiny_graph, "transfomer", 1)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{"focus": "dpo", "depth": 0}, {"focus": "DPO", "depth": 1}, {"focus": "2024-S5", "depth": 2},
+     {"focus": "2305.18290", "depth": 3}, {"path": ("attention", "lora")},
+     {"path": ("rlhf", "dpo")}],
+)  # fmt: skip
+def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_graphs(
+    bundled_store, options: dict[str, Any]
+) -> None:  # type: ignore[no-untyped-def]
+    """The page is byte-identical to one cut from the whole graph: the same nodes, sizes,
+    'needed by' counts and 'read in' lists."""
+    from fmgraph import graphview
+
+    whole = full_graph(bundled_store)
+    if "focus" in options:
+        view = render.focus_view(whole, options["focus"], options["depth"])
+    else:
+        view = render.path_view(whole, find_path(bundled_store, *options["path"]))
+    expected = render.render_html(view, title=view.graph["title"], context=whole)
+    with pytest.MonkeyPatch.context() as mp:
+        calls: list[object] = []
+        mp.setattr(render, "full_graph", lambda store, nodes=None: calls.append(nodes) or
+                   graphview.full_graph(store, nodes))  # fmt: skip
+        assert render.render_page(bundled_store, **options) == expected
+    assert calls and all(nodes is not None for nodes in calls)
+
+
 def test_concepts_view_levels_foundations_first(tiny_store) -> None:  # type: ignore[no-untyped-def]
     view = render.concepts_view(prerequisite_graph(tiny_store))
     levels = {view.nodes[n]["id"]: view.nodes[n]["level"] for n in view}

@@ -4,14 +4,13 @@ each step."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 from .errors import NoPath
-from .graphview import prerequisite_graph, rows
+from .graphview import prerequisite_graph, rows, rows_over
 from .names import graph_index as concept_index
 from .query import sparql_literal
 from .store import GraphStore
@@ -95,7 +94,6 @@ SELECT DISTINCT ?c WHERE {
   ?c ?name %s ; a fm:Concept .
 }
 """
-_VALUES_CHUNK = 2000
 #: Works shown for each step of a path or plan unless asked otherwise.
 READINGS_SHOWN = 3
 
@@ -107,16 +105,6 @@ def resolve_concept(store: GraphStore, name: str) -> str:
     if len(exact) == 1:
         return exact[0]
     return concept_index(prerequisite_graph(store)).resolve(name, ["concept"])
-
-
-def _rows_over(store: GraphStore, sparql: str, iris: Iterable[str]) -> list[dict[str, Any]]:
-    """Rows of ``sparql`` with its ``VALUES`` filled by ``iris``, a chunk at a time."""
-    items = sorted(set(iris))
-    return [
-        r
-        for i in range(0, len(items), _VALUES_CHUNK)
-        for r in rows(store, sparql % " ".join(f"<{x}>" for x in items[i : i + _VALUES_CHUNK]))
-    ]
 
 
 @dataclass
@@ -134,9 +122,9 @@ def readings_for(
     every place the course reads it: works introducing it first, then works the course reads as
     required, then as further reading, then works it does not read (none with ``course_only``),
     each group in the order of the works' IRIs, which is that of their ids."""
-    counts = {r["c"]: int(r["n"]) for r in _rows_over(store, _DISCUSSED_BY, concepts)}
-    introduced = {(r["c"], r["w"]) for r in _rows_over(store, _INTRODUCERS, concepts)}
-    lists = _rows_over(store, _READ_DISCUSSING, concepts)
+    counts = {r["c"]: int(r["n"]) for r in rows_over(store, _DISCUSSED_BY, concepts)}
+    introduced = {(r["c"], r["w"]) for r in rows_over(store, _INTRODUCERS, concepts)}
+    lists = rows_over(store, _READ_DISCUSSING, concepts)
     read = {(r["c"], r["w"]) for r in lists}
     required = {(r["c"], r["w"]) for r in lists if r["list"] == FM.requiredReading}
 
@@ -149,16 +137,16 @@ def readings_for(
     if not course_only:
         short = [c for c in concepts if limit is None or len(ranked[c]) < limit]
         others: dict[str, list[str]] = {}
-        for r in _rows_over(store, _DISCUSSING, short):
+        for r in rows_over(store, _DISCUSSING, short):
             if (r["c"], r["w"]) not in read and (r["c"], r["w"]) not in introduced:
                 others.setdefault(r["c"], []).append(r["w"])
         for c, works in others.items():
             ranked[c] += sorted(works)
     chosen = {c: works[:limit] for c, works in ranked.items()}
     shown = {w for works in chosen.values() for w in works}
-    titles = {r["w"]: (r["work"], r["title"]) for r in _rows_over(store, _WORKS, shown)}
+    titles = {r["w"]: (r["work"], r["title"]) for r in rows_over(store, _WORKS, shown)}
     read_in: dict[str, list[dict[str, Any]]] = {}
-    for r in _rows_over(store, _READ_IN, shown):
+    for r in rows_over(store, _READ_IN, shown):
         read_in.setdefault(r["w"], []).append(r)
     found: dict[str, Readings] = {}
     for c, works in chosen.items():

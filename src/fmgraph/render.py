@@ -34,10 +34,11 @@ import networkx as nx
 
 from .errors import OutputError
 from .gcpause import paused_gc
-from .graphview import full_graph, prerequisite_graph
+from .graphview import full_graph, neighbourhood, prerequisite_graph
 from .names import SEPARATOR, graph_index, node_label, node_names
 from .paths import PathResult, find_path
 from .store import GraphStore
+from .vocab import concept_iri, work_iri
 
 #: Where pyvis 0.3.2 keeps the vis-network build its own template would fetch from a CDN.
 VIS_NETWORK = "templates/lib/vis-9.1.2/vis-network.min.js"
@@ -101,8 +102,9 @@ _OTHER_EDGE = EdgeStyle("link", "linked from", "", "#999999", False, 1.0)
 
 
 def focus_view(graph: nx.DiGraph, name: str, depth: int = 1) -> nx.DiGraph:
-    """The nodes at most ``depth`` links from the node ``name`` denotes, in either direction."""
-    centre = graph_index(graph).resolve(name)
+    """The nodes at most ``depth`` links from the node ``name`` (an IRI of ``graph`` or a name)
+    denotes, in either direction."""
+    centre = name if name in graph else graph_index(graph).resolve(name)
     near = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), centre, depth)
     view: nx.DiGraph = graph.subgraph(near).copy()
     view.graph.update(
@@ -139,7 +141,9 @@ def path_view(graph: nx.DiGraph, result: PathResult) -> nx.DiGraph:
         if previous is not None:
             view.add_edge(concept, previous, **_edge_data(graph, concept, previous, "requires"))
         for reading in step.readings:
-            work = by_id["work", reading.work]
+            work = by_id.get(("work", reading.work))
+            if work is None:  # a work without an id or title is not a node of the graph
+                continue
             if work not in view:
                 view.add_node(work, **graph.nodes[work])
             relation = "introduces" if reading.introduces else "discusses"
@@ -220,16 +224,38 @@ def render_page(
     if concepts:
         view = concepts_view(prerequisite_graph(store))
         return render_html(view, title=title or view.graph["title"])
-    graph = full_graph(store)
     if focus is not None:
-        view = focus_view(graph, focus, depth)
+        from .show import resolve_node
+
+        centre = resolve_node(store, focus)[0]
+        graph = context_graph(store, neighbourhood(store, [centre], depth))
+        view = focus_view(graph, centre, depth)
     elif path is not None:
-        view = path_view(graph, find_path(store, *path))
+        result = find_path(store, *path)
+        steps = result.chains[0].steps
+        nodes = {concept_iri(s.id) for s in steps}
+        nodes |= {work_iri(r.work) for s in steps for r in s.readings}
+        graph = context_graph(store, nodes)
+        view = path_view(graph, result)
     else:
+        graph = full_graph(store)
         view = graph
         view.graph["title"] = "fmgraph: the course as a graph"
         view.graph["description"] = "The whole course: sessions, works, concepts and topics"
     return render_html(view, title=title or view.graph["title"], context=graph)
+
+
+def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:
+    """What a view of ``nodes`` is cut from and sized by, read from the store around them only:
+    the nodes and everything one link away with every relation between them, so each node of
+    the view has its whole graph's links (sizes, "read in"), and the whole prerequisite DAG,
+    so "needed by" counts are those of the whole graph."""
+    graph = full_graph(store, neighbourhood(store, nodes, 1))
+    concepts = prerequisite_graph(store)
+    graph.add_nodes_from(concepts.nodes(data=True))
+    for prerequisite, dependent, data in concepts.edges(data=True):
+        graph.add_edge(dependent, prerequisite, **data)
+    return graph
 
 
 @paused_gc()

@@ -100,11 +100,14 @@ def _named(node_id: str | None, label: str | None) -> str:
 
 
 _KINDS = {FM.Concept: "concept", FM.Session: "session", FM.Work: "work", FM.Topic: "topic"}
+# FILTERs, not VALUES: with the object bound, Oxigraph turns VALUES of predicates and classes
+# into index scans (200 ms at a million triples, against 0.2 ms).
 _EXACT = """
 SELECT DISTINCT ?n ?type ?id ?label WHERE {
-  VALUES ?name { dcterms:identifier skos:prefLabel skos:altLabel dcterms:title fm:arxivId }
-  VALUES ?type { fm:Concept fm:Session fm:Work fm:Topic }
-  ?n ?name %s ; a ?type ; dcterms:identifier ?id .
+  ?n ?name %s FILTER(?name IN (dcterms:identifier, skos:prefLabel, skos:altLabel, dcterms:title,
+                               fm:arxivId))
+  ?n a ?type FILTER(?type IN (fm:Concept, fm:Session, fm:Work, fm:Topic))
+  ?n dcterms:identifier ?id .
   OPTIONAL { ?n skos:prefLabel|dcterms:title ?label }
 }
 """

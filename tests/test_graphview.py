@@ -1,0 +1,69 @@
+"""networkx views read from the store: scoped reads give exactly the whole graph's parts."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from fmgraph import graphview
+from fmgraph.graphview import full_graph, neighbourhood, prerequisite_graph, rows, rows_over
+from fmgraph.vocab import concept_iri, session_iri
+
+
+@pytest.fixture(scope="module")
+def whole(bundled_store) -> nx.DiGraph:  # type: ignore[no-untyped-def]
+    return full_graph(bundled_store)
+
+
+def _within(graph: nx.DiGraph, start: str, depth: int) -> set[str]:
+    undirected = graph.to_undirected(as_view=True)
+    return set(nx.single_source_shortest_path_length(undirected, start, depth))
+
+
+@pytest.mark.parametrize("start", [concept_iri("dpo"), concept_iri("attention"),
+                                   session_iri("2024-S5")])  # fmt: skip
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_neighbourhood_walks_the_relations_the_whole_graph_draws(
+    bundled_store, whole: nx.DiGraph, start: str, depth: int
+) -> None:  # type: ignore[no-untyped-def]
+    assert neighbourhood(bundled_store, [start], depth) == _within(whole, start, depth)
+
+
+@pytest.mark.parametrize("start", [concept_iri("dpo"), session_iri("2024-S5")])
+def test_a_scoped_full_graph_is_the_whole_graphs_subgraph(
+    bundled_store, whole: nx.DiGraph, start: str
+) -> None:  # type: ignore[no-untyped-def]
+    nodes = _within(whole, start, 2)
+    part = full_graph(bundled_store, nodes)
+    expected = whole.subgraph(nodes)
+    assert dict(part.nodes(data=True)) == dict(expected.nodes(data=True))
+    assert {(u, v): d for u, v, d in part.edges(data=True)} == {
+        (u, v): d for u, v, d in expected.edges(data=True)
+    }
+
+
+def test_prerequisite_graph_among_some_iris_keeps_only_concepts(bundled_store) -> None:  # type: ignore[no-untyped-def]
+    among = {concept_iri("dpo"), concept_iri("rlhf"), session_iri("2024-S5")}
+    graph = prerequisite_graph(bundled_store, among=among)
+    assert set(graph) == {concept_iri("dpo"), concept_iri("rlhf")}
+    assert list(graph.edges) == [(concept_iri("rlhf"), concept_iri("dpo"))]
+
+
+def test_rows_over_many_iris_is_one_query_a_chunk_with_the_same_rows(
+    bundled_store, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    sparql = "SELECT ?c ?id WHERE { VALUES ?c { %s } ?c dcterms:identifier ?id }"
+    concepts = [r["c"] for r in rows(bundled_store, "SELECT ?c WHERE { ?c a fm:Concept }")]
+    whole = rows_over(bundled_store, sparql, concepts)
+    sent: list[str] = []
+
+    def counted(store, text):  # type: ignore[no-untyped-def]
+        sent.append(text)
+        return rows(store, text)
+
+    monkeypatch.setattr(graphview, "_VALUES_CHUNK", 7)
+    monkeypatch.setattr(graphview, "rows", counted)
+    chunked = rows_over(bundled_store, sparql, concepts)
+    assert len(sent) == -(-len(concepts) // 7) and len(concepts) > 7
+    assert sorted(r["id"] for r in chunked) == sorted(r["id"] for r in whole)
+    assert len(whole) == len(concepts)
