@@ -13,8 +13,8 @@ is measured in one run, each fmgraph figure beside the plain way of doing the sa
   ``fmgraph.run_query`` against the same pyoxigraph store queried directly, and against
   rdflib holding the graph in memory;
 - ``fmgraph path`` / ``plan`` / ``show`` / ``stats`` as cold processes on the built store,
-  against ``python -c "import networkx"``; ``export``, ``render --concepts`` and ``validate``
-  too, to show how they grow;
+  against ``python -c "import networkx"``; ``export``, ``render --concepts``, ``render --focus``
+  and ``validate`` too, to show how they grow;
 - peak memory (the maximum resident set of each child process, from ``wait4``) per triple;
 - ``render``: the concept DAG page, and a page of a 20,000-node neighbourhood.
 
@@ -377,12 +377,14 @@ def measure_cli(size: Size, warm: Path, runs: int, fmgraph: str, workdir: Path) 
                                              str(workdir / "export.nt")],
         "fmgraph render --concepts": [*base, "render", "--concepts", "-o",
                                       str(workdir / "concepts.html")],
+        "fmgraph render --focus dpo": [*base, "render", "--focus", "dpo", "-o",
+                                       str(workdir / "focus.html")],
     }  # fmt: skip
     for name, command in slow.items():
         m = median_runs([run(command, env) for _ in range(max(1, runs // 3))])
         size.rows[name] = m.seconds
         size.memory[name] = m.rss
-    for name in ("export.nt", "concepts.html"):
+    for name in ("export.nt", "concepts.html", "focus.html"):
         (workdir / name).unlink(missing_ok=True)
 
 

@@ -67,3 +67,9 @@ def test_rows_over_many_iris_is_one_query_a_chunk_with_the_same_rows(
     assert len(sent) == -(-len(concepts) // 7) and len(concepts) > 7
     assert sorted(r["id"] for r in chunked) == sorted(r["id"] for r in whole)
     assert len(whole) == len(concepts)
+
+
+def test_node_count_is_the_number_of_nodes_of_the_whole_graph(bundled_store, whole) -> None:  # type: ignore[no-untyped-def]
+    from fmgraph.graphview import node_count
+
+    assert node_count(bundled_store) == whole.number_of_nodes()

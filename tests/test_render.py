@@ -351,9 +351,20 @@ def test_cli_writes_the_page(tmp_path: Path) -> None:
     out = tmp_path / "graph.html"
     code, stdout, stderr = run("render", "-o", str(out), "--title", "Tiny")
     assert (code, stdout) == (0, "")
-    assert stderr.endswith(f"wrote {out}\n")
     page = Page(out.read_text(encoding="utf-8"))
     assert page.h1 == "Tiny" and len(page.payload()["nodes"]) == 12
+    links = len(page.payload()["edges"])
+    assert stderr.endswith(f"wrote {out}: 12 nodes, {links} links\n")
+
+
+def test_cli_suggests_a_view_when_the_whole_graph_is_too_big_to_browse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "BROWSER_NODES", 10)
+    _code, _out, stderr = run("render", "-o", str(tmp_path / "g.html"))
+    assert "note: a browser draws about 10 nodes smoothly" in stderr and "--concepts" in stderr
+    for view in (["--concepts"], ["--focus", "dpo", "--depth", "3"]):
+        assert "note:" not in run("render", "-o", str(tmp_path / "v.html"), *view)[2]
 
 
 def test_cli_default_output_is_fmgraph_html(
@@ -393,3 +404,14 @@ def test_cli_help_ends_with_examples() -> None:
     result = CliRunner().invoke(cli, ["render", "--help"])
     assert result.exit_code == 0
     assert "Examples:\n    fmgraph render\n" in result.stdout
+
+
+def test_the_served_explorer_is_the_whole_graph_unless_too_big_to_browse(
+    tiny_store, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    page = render.explorer_page(tiny_store)
+    assert page.whole and page.nodes == 12
+    monkeypatch.setattr(render, "BROWSER_NODES", 11)
+    page = render.explorer_page(tiny_store)
+    assert not page.whole and page.nodes == 5  # the five concepts
+    assert page.html == render.render_page(tiny_store, concepts=True)

@@ -376,13 +376,13 @@ def render(
       fmgraph render --path attention dpo --title "From attention to DPO"
     """
     from .export import write_output
-    from .render import render_page
+    from .render import BROWSER_NODES, build_page
 
     if sum((focus is not None, concepts, chain is not None)) > 1:
         raise click.UsageError("choose one view: --focus, --concepts or --path")
     if depth is not None and focus is None:
         raise click.UsageError("--depth goes with --focus NAME")
-    page = render_page(
+    page = build_page(
         state.store(),
         focus=focus,
         depth=1 if depth is None else depth,
@@ -390,9 +390,15 @@ def render(
         path=chain,
         title=title,
     )
-    write_output(page.encode(), output)
+    write_output(page.html.encode(), output)
     if output != "-":
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {output}: {page.nodes} nodes, {page.links} links", err=True)
+    if page.whole and page.nodes > BROWSER_NODES:
+        click.echo(
+            f"note: a browser draws about {BROWSER_NODES:,} nodes smoothly; for a graph this "
+            "size try --concepts, or --focus NAME --depth N",
+            err=True,
+        )
 
 
 @cli.group(name="import")

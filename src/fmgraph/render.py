@@ -34,7 +34,7 @@ import networkx as nx
 
 from .errors import OutputError
 from .gcpause import paused_gc
-from .graphview import full_graph, neighbourhood, prerequisite_graph
+from .graphview import full_graph, neighbourhood, node_count, prerequisite_graph
 from .names import SEPARATOR, graph_index, node_label, node_names
 from .paths import PathResult, find_path
 from .store import GraphStore
@@ -46,6 +46,8 @@ KIND_ORDER = ("session", "work", "concept", "topic")
 ARXIV_ABS = "https://arxiv.org/abs/"
 #: Above this many nodes the page trades looks for speed (straight edges, shorter layout).
 LARGE = 400
+#: About as many nodes as a browser still lays out and moves smoothly on a laptop.
+BROWSER_NODES = 5_000
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,58 @@ def dependents(graph: nx.DiGraph) -> dict[str, int]:
 # The page
 
 
+@dataclass
+class Page:
+    """A rendered page and the size of the view it draws."""
+
+    html: str
+    nodes: int
+    links: int
+    whole: bool  # the whole graph, no view asked for
+
+
+def build_page(
+    store: GraphStore,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    concepts: bool = False,
+    path: tuple[str, str] | None = None,
+    title: str | None = None,
+) -> Page:
+    """The page of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
+    context: nx.DiGraph | None
+    if concepts:
+        view = concepts_view(prerequisite_graph(store))
+        context = None
+    elif focus is not None:
+        from .show import resolve_node
+
+        centre = resolve_node(store, focus)[0]
+        context = context_graph(store, neighbourhood(store, [centre], depth))
+        view = focus_view(context, centre, depth)
+    elif path is not None:
+        result = find_path(store, *path)
+        steps = result.chains[0].steps
+        nodes = {concept_iri(s.id) for s in steps}
+        nodes |= {work_iri(r.work) for s in steps for r in s.readings}
+        context = context_graph(store, nodes)
+        view = path_view(context, result)
+    else:
+        view = context = full_graph(store)
+        view.graph["title"] = "fmgraph: the course as a graph"
+        view.graph["description"] = "The whole course: sessions, works, concepts and topics"
+    html = render_html(view, title=title or view.graph["title"], context=context)
+    whole = not concepts and focus is None and path is None
+    return Page(html, view.number_of_nodes(), view.number_of_edges(), whole)
+
+
+def explorer_page(store: GraphStore) -> Page:
+    """The page ``fmgraph serve`` shows at ``/``: the whole graph, or the concept map when the
+    graph has more nodes than a browser draws smoothly."""
+    return build_page(store, concepts=node_count(store) > BROWSER_NODES)
+
+
 def render_page(
     store: GraphStore,
     *,
@@ -220,29 +274,9 @@ def render_page(
     path: tuple[str, str] | None = None,
     title: str | None = None,
 ) -> str:
-    """The HTML page of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
-    if concepts:
-        view = concepts_view(prerequisite_graph(store))
-        return render_html(view, title=title or view.graph["title"])
-    if focus is not None:
-        from .show import resolve_node
-
-        centre = resolve_node(store, focus)[0]
-        graph = context_graph(store, neighbourhood(store, [centre], depth))
-        view = focus_view(graph, centre, depth)
-    elif path is not None:
-        result = find_path(store, *path)
-        steps = result.chains[0].steps
-        nodes = {concept_iri(s.id) for s in steps}
-        nodes |= {work_iri(r.work) for s in steps for r in s.readings}
-        graph = context_graph(store, nodes)
-        view = path_view(graph, result)
-    else:
-        graph = full_graph(store)
-        view = graph
-        view.graph["title"] = "fmgraph: the course as a graph"
-        view.graph["description"] = "The whole course: sessions, works, concepts and topics"
-    return render_html(view, title=title or view.graph["title"], context=graph)
+    """The HTML of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
+    view = build_page(store, focus=focus, depth=depth, concepts=concepts, path=path, title=title)
+    return view.html
 
 
 def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:

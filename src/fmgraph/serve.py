@@ -494,7 +494,7 @@ def serve(
     say: Callable[[str], None] = lambda _message: None,
 ) -> None:
     """Serve the built store at ``path`` until Ctrl-C or SIGTERM; ``say`` reports progress."""
-    from .render import render_page
+    from .render import explorer_page
 
     try:
         server = _Server((host, port), _Handler)
@@ -505,11 +505,15 @@ def serve(
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
         store = LocalStore(path)
-        page = render_page(store).encode()
+        page = explorer_page(store)
+        if not page.whole:
+            say("the graph is too big to browse whole: the explorer at / shows the concept map")
         size = workers if workers is not None else max(2, min(4, os.cpu_count() or 1))
         pool = WorkerPool(path, max_rows, size)
         hosts = LOOPBACK_NAMES if is_loopback(host) else None
-        server.endpoint = Endpoint(pool, store.named_graphs(), page, timeout, max_rows, cors, hosts)
+        server.endpoint = Endpoint(
+            pool, store.named_graphs(), page.html.encode(), timeout, max_rows, cors, hosts
+        )
         url = f"http://{host}:{server.server_port}/"
         say(f"SPARQL endpoint at {url}query, explorer at {url} (Ctrl-C stops)")
         server.serve_forever()
