@@ -10,6 +10,11 @@ and edges in RDF direction with a ``relation`` attribute: requires (with ``reaso
 requiredReading / furtherReading (with ``position``), introduces, discusses, hasTopic,
 inTopic, cites. ``prerequisite_graph`` has concepts only, with edges in learning order:
 prerequisite → dependent.
+
+Both can be read for some nodes only (``full_graph(store, nodes)``, ``prerequisite_graph(store,
+of=...)`` or ``among=...``), at the cost of those nodes rather than of the whole graph, and
+:func:`neighbourhood` finds the nodes near others by walking the store; this is how
+``fmgraph render --focus`` and ``--path`` stay fast on a graph of a million triples.
 """
 
 from __future__ import annotations
@@ -68,7 +73,7 @@ _WORK_VALUES = {
     "arxiv": "SELECT ?w ?v WHERE { %s ?w fm:arxivId ?v }",
     "urls": "SELECT ?w ?v WHERE { %s ?w schema:url ?v }",
     "authors": "SELECT ?w ?v WHERE { %s ?w dcterms:creator ?v }",
-}  # fmt: skip
+}
 _TOPICS = """
 SELECT ?t ?id ?label WHERE { %s ?t a fm:Topic ; dcterms:identifier ?id ; skos:prefLabel ?label }
 """

@@ -11,8 +11,10 @@ and so on, and the script builds tooltips from DOM text nodes, linking only http
 
 Views choose what to draw: the whole graph, a neighbourhood (:func:`focus_view`), the
 prerequisite DAG in levels (:func:`concepts_view`) and one chain of ``fmgraph path`` with the
-readings that teach each step (:func:`path_view`). Building the page is linear in the size of
-the graph: node and edge lists are written directly, never through pyvis' ``add_node``.
+readings that teach each step (:func:`path_view`). A neighbourhood or a chain is cut from a
+:func:`context_graph` read from the store around its nodes, never from the whole graph.
+Building the page is linear in the size of the graph: node and edge lists are written
+directly, never through pyvis' ``add_node``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .gcpause import paused_gc
 from .graphview import full_graph, neighbourhood, node_count, prerequisite_graph
 from .names import SEPARATOR, graph_index, node_label, node_names
 from .paths import PathResult, find_path
+from .show import resolve_node
 from .store import GraphStore
 from .vocab import concept_iri, work_iri
 
@@ -238,8 +241,6 @@ def build_page(
         view = concepts_view(prerequisite_graph(store))
         context = None
     elif focus is not None:
-        from .show import resolve_node
-
         centre = resolve_node(store, focus)[0]
         context = context_graph(store, neighbourhood(store, [centre], depth))
         view = focus_view(context, centre, depth)
@@ -275,8 +276,8 @@ def render_page(
     title: str | None = None,
 ) -> str:
     """The HTML of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
-    view = build_page(store, focus=focus, depth=depth, concepts=concepts, path=path, title=title)
-    return view.html
+    page = build_page(store, focus=focus, depth=depth, concepts=concepts, path=path, title=title)
+    return page.html
 
 
 def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:
