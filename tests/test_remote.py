@@ -110,6 +110,8 @@ SAME = [
     ["path", "rlhf", "dpo"],
     ["path", "transformer", "dpo", "--all"],
     ["path", "attention", "lora", "--format", "json"],
+    ["path", "rlhf", "dpo", "--readings", "all", "--format", "json"],
+    ["plan", "dpo", "--readings", "1"],
     ["path", "dpo", "rlhf"],  # no chain: exit 1 and the same message
     ["path", "no-such-concept", "dpo"],  # unknown name: exit 2 and the same suggestions
     ["plan", "dpo"],
@@ -132,8 +134,14 @@ def test_remote_answer_is_exactly_the_local_one(endpoint: str, args: list[str]) 
     assert local[0] in (0, 1, 2)
 
 
-def test_render_is_the_same_page_remotely(endpoint: str) -> None:
-    assert run("--endpoint", endpoint, "render", "-o", "-") == run("render", "-o", "-")
+@pytest.mark.parametrize(
+    "view", [[], ["--focus", "dpo", "--depth", "2"], ["--path", "attention", "lora"],
+             ["--concepts"]],
+)  # fmt: skip
+def test_render_is_the_same_page_remotely(endpoint: str, view: list[str]) -> None:
+    local = run("render", "-o", "-", *view)
+    assert run("--endpoint", endpoint, "render", "-o", "-", *view) == local
+    assert local[0] == 0
 
 
 def test_push_sends_every_triple_and_names_the_target(endpoint: str, bundled_store: Any) -> None:
