@@ -58,3 +58,15 @@ def test_exit_codes_table_matches_the_errors_module() -> None:
     for cls in (errors.NoPath, errors.UnknownName, errors.QueryError, errors.DataError,
                 errors.OutputError, errors.EndpointError):  # fmt: skip
         assert re.search(rf"^\| {cls.exit_code} \|", README, flags=re.M)
+
+
+def test_readme_python_api_example_runs(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    block = re.search(r"## Python API\n.*?```python\n(.*?)```", README, flags=re.S)
+    assert block is not None
+    monkeypatch.chdir(Path(__file__).parents[1])  # the example reads data/ as a user's checkout
+    scope: dict[str, object] = {}
+    exec(block.group(1), scope)
+    assert scope["problems"] == []
+    near, whole = scope["near"], scope["graph"]
+    assert 0 < len(near) < len(whole)  # type: ignore[arg-type]
+    assert "https://w3id.org/fmgraph/id/concept/dpo\n" in capsys.readouterr().out

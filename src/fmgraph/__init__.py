@@ -28,6 +28,7 @@ __all__ = [
     "graph_stats",
     "learning_plan",
     "load_catalog",
+    "neighbourhood",
     "open_store",
     "prerequisite_graph",
     "run_query",
@@ -44,6 +45,7 @@ _API = {
     "graph_stats": ("stats", "graph_stats"),
     "learning_plan": ("paths", "learning_plan"),
     "load_catalog": ("loader", "load_catalog"),
+    "neighbourhood": ("graphview", "neighbourhood"),
     "open_store": ("store", "open_store"),
     "prerequisite_graph": ("graphview", "prerequisite_graph"),
     "run_query": ("query", "run_query"),
@@ -54,7 +56,7 @@ _API = {
 if TYPE_CHECKING:
     from .build import catalog_triples
     from .export import export_bytes
-    from .graphview import full_graph, prerequisite_graph
+    from .graphview import full_graph, neighbourhood, prerequisite_graph
     from .loader import load_catalog
     from .paths import find_path, learning_plan
     from .query import run_query
