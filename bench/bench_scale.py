@@ -455,7 +455,7 @@ def measure_render(size: Size, warm: Path, runs: int) -> None:
     """Page of the concept DAG, and of a neighbourhood of the whole graph (Python time)."""
     os.environ["FMGRAPH_CACHE_DIR"] = str(warm)
     try:
-        from fmgraph.render import render_html, render_page
+        from fmgraph.render import build_page, render_html
     except ImportError as e:
         size.notes["render"] = f"pending: {e}"
         return
@@ -466,7 +466,7 @@ def measure_render(size: Size, warm: Path, runs: int) -> None:
     pages: list[float] = []
     for _ in range(runs):
         start = time.perf_counter()
-        page = render_page(store, concepts=True)
+        page = build_page(store, concepts=True).html
         pages.append(time.perf_counter() - start)
     size.rows["render --concepts"] = statistics.median(pages)
     size.notes["render --concepts"] = f"{len(page) / 1e6:.1f} MB page"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import Route, sync_playwright
 
-from fmgraph.render import render_page
+from fmgraph.render import build_page
 from fmgraph.resources import data_dir
 from fmgraph.store import open_store
 
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.5, help="device pixel ratio")
     args = parser.parse_args()
 
-    page_html = render_page(open_store(args.data or data_dir()))
+    page_html = build_page(open_store(args.data or data_dir())).html
     refused: list[str] = []
 
     def offline(route: Route) -> None:

@@ -152,7 +152,7 @@ def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_g
         calls: list[object] = []
         mp.setattr(render, "full_graph", lambda store, nodes=None: calls.append(nodes) or
                    graphview.full_graph(store, nodes))  # fmt: skip
-        assert render.render_page(bundled_store, **options) == expected
+        assert render.build_page(bundled_store, **options).html == expected
     assert calls and all(nodes is not None for nodes in calls)
 
 
@@ -184,7 +184,7 @@ def test_path_view_is_the_chain_with_its_readings(tiny_store, tiny_graph) -> Non
 
 def test_path_view_without_a_chain_is_no_path(tiny_store) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NoPath):
-        render.render_page(tiny_store, path=("dpo", "attention"))
+        render.build_page(tiny_store, path=("dpo", "attention"))
 
 
 def test_dependents_counts_concepts_that_need_one_directly_or_not(
@@ -206,11 +206,11 @@ def test_dependents_survives_a_cycle() -> None:
 
 
 def tiny_page(tiny_store, **options: Any) -> Page:  # type: ignore[no-untyped-def]
-    return Page(render.render_page(tiny_store, **options))
+    return Page(render.build_page(tiny_store, **options).html)
 
 
 def test_page_asks_no_other_host(tiny_store) -> None:  # type: ignore[no-untyped-def]
-    text = render.render_page(tiny_store)
+    text = render.build_page(tiny_store).html
     page = Page(text)
     assert not [t for t, a in page.tags if t in ("script", "img", "iframe") and "src" in a]
     assert not [t for t, a in page.tags if t == "link"]
@@ -276,7 +276,7 @@ def test_tooltips_carry_what_the_issue_asks(tiny_store) -> None:  # type: ignore
 
 def test_hostile_text_stays_data(xss_store) -> None:  # type: ignore[no-untyped-def]
     title = '<b>Course</b> & "friends" &amp; </script>'
-    text = render.render_page(xss_store, title=title)
+    text = render.build_page(xss_store, title=title).html
     page = Page(text)
     # the parser sees exactly three scripts and the heading as the literal text
     assert len(page.scripts) == 3
@@ -315,8 +315,8 @@ def test_same_data_same_bytes_across_processes(tmp_path: Path) -> None:
 
 def test_render_does_not_import_pyvis_or_ipython(tmp_path: Path) -> None:
     code = (
-        "import sys; from fmgraph.store import open_store; from fmgraph.render import render_page;"
-        f"render_page(open_store(__import__('pathlib').Path({str(TINY)!r})));"
+        "import sys; from fmgraph.store import open_store; from fmgraph.render import build_page;"
+        f"build_page(open_store(__import__('pathlib').Path({str(TINY)!r})));"
         "print(sorted(m for m in ('pyvis', 'IPython') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
@@ -414,4 +414,4 @@ def test_the_served_explorer_is_the_whole_graph_unless_too_big_to_browse(
     monkeypatch.setattr(render, "BROWSER_NODES", 11)
     page = render.explorer_page(tiny_store)
     assert not page.whole and page.nodes == 5  # the five concepts
-    assert page.html == render.render_page(tiny_store, concepts=True)
+    assert page.html == render.build_page(tiny_store, concepts=True).html

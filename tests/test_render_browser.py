@@ -147,7 +147,7 @@ def xss_store():  # type: ignore[no-untyped-def]
 
 def test_bundled_graph_draws_everything_offline(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
     graph = full_graph(bundled_store)
-    opened = open_page(render.render_page(bundled_store))
+    opened = open_page(render.build_page(bundled_store).html)
     drawn = opened.drawn()
     assert drawn["nodes"] == sorted(graph.nodes)
     assert drawn["edges"] == graph.number_of_edges()
@@ -158,7 +158,7 @@ def test_bundled_graph_draws_everything_offline(open_page, bundled_store) -> Non
 
 
 def test_search_focuses_the_node_named(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
-    opened = open_page(render.render_page(tiny_store))
+    opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
     for query, node in [
         ("rlhf", f"{ID}concept/rlhf"),
@@ -194,7 +194,7 @@ def test_search_normalizes_exactly_like_python(open_page, tiny_store, bundled_st
     names = [n for _, d in full_graph(bundled_store).nodes(data=True) for n in render.node_names(d)]
     names += ["ΟΔΟΣ", "Straße", "STRASSE", "İstanbul", "ﬁne-tuning", "Ǆ", "x²", "ᾳ", "ͺ", "ϲ"]
     names += [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in "CnCsCo"]
-    opened = open_page(render.render_page(tiny_store))
+    opened = open_page(render.build_page(tiny_store).html)
     ours = opened.page.evaluate("(names) => names.map(fmgraph.normalize)", names)
     differ = [
         (n, normalize(n), js) for n, js in zip(names, ours, strict=True) if normalize(n) != js
@@ -204,7 +204,7 @@ def test_search_normalizes_exactly_like_python(open_page, tiny_store, bundled_st
 
 def test_hostile_title_displays_literally_and_runs_nothing(open_page, xss_store) -> None:  # type: ignore[no-untyped-def]
     heading = '<img src=x onerror=alert(6)> & "Course" &amp;'
-    opened = open_page(render.render_page(xss_store, title=heading))
+    opened = open_page(render.build_page(xss_store, title=heading).html)
     page = opened.page
     hostile = f"{ID}work/hostile"
     assert page.locator("h1").text_content() == heading
@@ -256,7 +256,7 @@ def test_only_http_links_become_links(open_page) -> None:  # type: ignore[no-unt
 def test_focus_view_draws_the_neighbourhood(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
     graph = full_graph(bundled_store)
     expected = render.focus_view(graph, "dpo", 1)
-    opened = open_page(render.render_page(bundled_store, focus="dpo", depth=1))
+    opened = open_page(render.build_page(bundled_store, focus="dpo", depth=1).html)
     drawn = opened.drawn()
     assert drawn["nodes"] == sorted(expected.nodes)
     assert drawn["edges"] == expected.number_of_edges()
@@ -271,7 +271,7 @@ def test_focus_view_draws_the_neighbourhood(open_page, bundled_store) -> None:  
 
 def test_concepts_view_draws_the_dag_in_levels(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
     dag = prerequisite_graph(bundled_store)
-    opened = open_page(render.render_page(bundled_store, concepts=True))
+    opened = open_page(render.build_page(bundled_store, concepts=True).html)
     drawn = opened.drawn()
     assert drawn["nodes"] == sorted(dag.nodes)
     assert drawn["edges"] == dag.number_of_edges()
@@ -288,7 +288,7 @@ def test_path_view_draws_the_chain_and_its_readings(open_page, bundled_store) ->
     steps = result.chains[0].steps
     chain = [f"{ID}concept/{s.id}" for s in steps]
     readings = {f"{ID}work/{r.work}" for s in steps for r in s.readings}
-    opened = open_page(render.render_page(bundled_store, path=("attention", "dpo")))
+    opened = open_page(render.build_page(bundled_store, path=("attention", "dpo")).html)
     drawn = opened.drawn()
     assert drawn["nodes"] == sorted({*chain, *readings})
     teaching = {(r.work, s.id) for s in steps for r in s.readings}
@@ -300,7 +300,7 @@ def test_path_view_draws_the_chain_and_its_readings(open_page, bundled_store) ->
 
 
 def test_clicks_highlight_neighbourhood_and_prerequisites(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
-    opened = open_page(render.render_page(tiny_store))
+    opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
     dpo = f"{ID}concept/dpo"
     assert page.evaluate(PIXEL, f"{ID}concept/lora") == [0x56, 0xB4, 0xE9]
@@ -339,7 +339,7 @@ def test_clicks_highlight_neighbourhood_and_prerequisites(open_page, tiny_store)
 
 def test_kind_filter_and_print_layout(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
     graph = full_graph(tiny_store)
-    opened = open_page(render.render_page(tiny_store))
+    opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
     page.get_by_label("Works").uncheck()
     works = {n for n, kind in graph.nodes(data="kind") if kind == "work"}
@@ -353,7 +353,7 @@ def test_kind_filter_and_print_layout(open_page, tiny_store) -> None:  # type: i
 
 
 def test_edge_hover_shows_its_relation(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
-    opened = open_page(render.render_page(tiny_store))
+    opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
     dpo, rlhf = f"{ID}concept/dpo", f"{ID}concept/rlhf"
     edge = page.evaluate(

@@ -266,20 +266,6 @@ def explorer_page(store: GraphStore) -> Page:
     return build_page(store, concepts=node_count(store) > BROWSER_NODES)
 
 
-def render_page(
-    store: GraphStore,
-    *,
-    focus: str | None = None,
-    depth: int = 1,
-    concepts: bool = False,
-    path: tuple[str, str] | None = None,
-    title: str | None = None,
-) -> str:
-    """The HTML of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
-    page = build_page(store, focus=focus, depth=depth, concepts=concepts, path=path, title=title)
-    return page.html
-
-
 def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:
     """What a view of ``nodes`` is cut from and sized by, read from the store around them only:
     the nodes and everything one link away with every relation between them, so each node of
