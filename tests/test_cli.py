@@ -45,6 +45,13 @@ def test_readings_option_limits_the_works_of_each_step_and_counts_the_rest() -> 
         "      read: Human feedback at scale [introduces it] — T-1 required #2, T-2 further #2",
         "      … and 1 more work (--readings all)",
     ]
+    code, out, _ = run("path", "attention", "lora", "--readings", "0")
+    assert code == 0
+    assert [line.strip() for line in out.splitlines() if "read:" in line] == [
+        "read: 1 work discusses it (--readings all)",
+        "read: 1 work discusses it (--readings all)",
+        "read: (no reading in the graph discusses it)",
+    ]
     code, out, _ = run("plan", "rlhf", "--readings", "all")
     assert code == 0 and "more work" not in out
     assert "Preference learning" in out  # the second work discussing rlhf

@@ -91,10 +91,14 @@ def _step_lines(number: int, step: Step, *, after: bool = False) -> list[str]:
         lines.append(f"      after: {', '.join(step.after)}")
     where = _where(step.readings)
     lines += [f"      read: {w}" for w in where]
-    if step.discussed_by > len(where):
-        more = step.discussed_by - len(where)
-        lines.append(f"      … and {more} more work{'s' if more != 1 else ''} (--readings all)")
-    if not where:
+    more = step.discussed_by - len(where)
+    works = f"work{'s' if more != 1 else ''}"
+    if where and more > 0:
+        lines.append(f"      … and {more} more {works} (--readings all)")
+    elif more > 0:
+        lines.append(f"      read: {more} {works} discuss{'es' if more == 1 else ''} it"
+                     " (--readings all)")  # fmt: skip
+    elif not where:
         lines.append("      read: (no reading in the graph discusses it)")
     return lines
 
