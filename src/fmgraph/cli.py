@@ -573,7 +573,9 @@ def serve(
     SPARQL 1.1 Protocol, GET and POST (form or application/sparql-query). SELECT and ASK
     answer as JSON, XML, CSV or TSV, CONSTRUCT and DESCRIBE as Turtle, N-Triples, RDF/XML or
     JSON-LD, as the Accept header asks. Updates, LOAD and SERVICE are refused with 403. The
-    prefixes of fmgraph query are predeclared. Ctrl-C stops the server.
+    prefixes of fmgraph query are predeclared. On a loopback address, only requests to
+    localhost are answered. The explorer shows the whole graph, or the concept map when the
+    graph has more than 5,000 nodes. Ctrl-C stops the server.
 
     \b
     Examples:
