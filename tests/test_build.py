@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
-from fmgraph.build import catalog_triples
+from fmgraph.build import catalog_quads, catalog_triples
 from fmgraph.loader import load_catalog
 from fmgraph.validate import shacl_problems
 from fmgraph.vocab import DCTERMS, FM, XSD, concept_iri, reading_iri, session_iri, work_iri
@@ -20,6 +20,16 @@ def test_build_is_deterministic(tiny_copy: Path) -> None:
     first = list(catalog_triples(load_catalog(tiny_copy)))
     second = list(catalog_triples(load_catalog(tiny_copy)))
     assert first == second
+
+
+def test_quads_state_the_triples_in_the_default_graph_in_the_same_order(
+    tiny_copy: Path, triples: list[Triple]
+) -> None:
+    from pyoxigraph import DefaultGraph
+
+    quads = list(catalog_quads(load_catalog(tiny_copy)))
+    assert [q.triple for q in quads] == triples
+    assert {q.graph_name for q in quads} == {DefaultGraph()}
 
 
 def test_super_properties_are_materialized(triples: list[Triple]) -> None:

@@ -168,11 +168,11 @@ def open_store(data_dir: Path, progress: Progress | None = None) -> LocalStore:
 def build_store(data_dir: Path, target: Path, progress: Progress | None = None) -> None:
     """Load, check and write the graph of ``data_dir`` to a new store at ``target``.
 
-    Catalog triples stream into the store. SHACL runs here on catalogs of up to
+    Catalog statements stream into the store as quads. SHACL runs here on catalogs of up to
     ``SHACL_BUILD_LIMIT`` triples; a larger one is checked structurally by the loader, and in
     full by ``fmgraph validate``, so a big build is not held in one in-memory rdflib graph.
     """
-    from .build import catalog_triples
+    from .build import catalog_quads
     from .loader import load_catalog
     from .validate import shacl_problems
 
@@ -181,10 +181,10 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     catalog = load_catalog(data_dir)
     say(f"loaded {len(catalog.works)} works, {len(catalog.concepts)} concepts, "
         f"{len(catalog.sessions)} sessions")  # fmt: skip
-    stream = catalog_triples(catalog)
+    stream = catalog_quads(catalog)
     head = list(itertools.islice(stream, SHACL_BUILD_LIMIT + 1))
     if len(head) <= SHACL_BUILD_LIMIT:
-        problems = shacl_problems(head, catalog)
+        problems = shacl_problems([q.triple for q in head], catalog)
         if problems:
             raise DataError(problems)
     else:
@@ -194,11 +194,8 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.build-"))
     try:
         store = Store(str(tmp))
-        catalog_quads = (
-            Quad(t.subject, t.predicate, t.object)
-            for t, _ in zip(itertools.chain(head, stream), count, strict=False)
-        )
-        _extend_in_batches(store, catalog_quads)
+        statements = (q for q, _ in zip(itertools.chain(head, stream), count, strict=False))
+        _extend_in_batches(store, statements)
         store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
         for path in catalog.rdf_files:
             say(f"loading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
