@@ -29,6 +29,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -319,25 +320,28 @@ def measure_load(size: Size, workdir: Path, runs: int, warm: Path) -> None:
 
 
 def build_phases(marks: list[tuple[float, str]]) -> dict[str, float]:
-    """Durations between the build's progress messages, named by what happened in them."""
-    at = {}
+    """Durations between the build's progress messages, named by what happened in them. The
+    RDF files load in a second thread while the YAML is read, so those two overlap."""
+    at: dict[str, float] = {}
     for seconds, message in marks:
-        for prefix, name in (
-            ("building", "start"),
-            ("loaded", "yaml"),
-            ("loading", "rdf"),
-            ("built", "end"),
+        for pattern, name in (
+            (r"building", "start"),
+            (r"loaded \d+ works", "yaml"),
+            (r"loading ", "rdf"),
+            (r"loaded \d+ RDF file", "rdf done"),
+            (r"writing the catalogue", "catalogue"),
+            (r"compacting", "compacting"),
+            (r"built", "end"),
         ):
-            if message.startswith(prefix) and name not in at:
+            if re.match(pattern, message) and name not in at:
                 at[name] = seconds
-    phases = {}
-    if {"start", "yaml"} <= at.keys():
-        phases["YAML to catalog"] = at["yaml"] - at["start"]
-    if {"yaml", "rdf"} <= at.keys():
-        phases["catalog to store"] = at["rdf"] - at["yaml"]
-    if {"rdf", "end"} <= at.keys():
-        phases["RDF files to store"] = at["end"] - at["rdf"]
-    return phases
+    spans = {
+        "YAML to catalog": ("start", "yaml"),
+        "RDF files to store (beside the YAML)": ("rdf", "rdf done"),
+        "catalog to store": ("catalogue", "compacting" if "compacting" in at else "end"),
+        "compacting": ("compacting", "end"),
+    }
+    return {name: at[b] - at[a] for name, (a, b) in spans.items() if a in at and b in at}
 
 
 def write_dump(data: Path, cache: Path, dump: Path) -> None:

@@ -143,3 +143,52 @@ def test_a_large_store_is_compacted_and_opened_from_its_database(
     assert not (path / store_module.SNAPSHOT).exists()
     steps = find_path(open_store(tiny_copy), "attention", "dpo").chains[0].steps
     assert [s.id for s in steps] == ["attention", "transformer", "dpo"]
+
+
+def test_n_triples_load_in_batches_of_lines_beside_the_yaml(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fmgraph.store as store_module
+    from fmgraph.query import run_query
+
+    monkeypatch.setattr(store_module, "BULK_BATCH", 2)
+    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .' for i in range(7)]
+    (tiny_copy / "plain.nt").write_text("\n".join(lines) + "\n")
+    messages: list[str] = []
+    store = open_store(tiny_copy, progress=messages.append)
+    result = run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://example.org/p> ?o }")
+    (row,) = list(result)  # type: ignore[arg-type]
+    assert row["n"].value == "7"
+    assert "loaded 1 RDF file" in messages
+
+
+def test_a_syntax_error_in_a_later_batch_names_its_line_in_the_file(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fmgraph.store as store_module
+
+    monkeypatch.setattr(store_module, "BULK_BATCH", 2)
+    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .' for i in range(7)]
+    lines[4] = "<https://example.org/s4> <https://example.org/p> oops ."
+    (tiny_copy / "broken.nt").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as info:
+        store_path(tiny_copy)
+    (problem,) = info.value.problems
+    assert (Path(problem.file).name, problem.line) == ("broken.nt", 5)
+    assert "at line 5 " in problem.message
+
+
+def test_bad_yaml_fails_the_build_while_rdf_files_load_and_leaves_no_store(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fmgraph.store as store_module
+
+    monkeypatch.setattr(store_module, "BULK_BATCH", 1)
+    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .' for i in range(500)]
+    (tiny_copy / "plain.nt").write_text("\n".join(lines) + "\n")
+    (tiny_copy / "course.yaml").write_text("concepts: [\n")
+    stores = cache_dir() / "stores"
+    before = sorted(stores.iterdir()) if stores.is_dir() else []
+    with pytest.raises(DataError, match=r"course\.yaml"):
+        store_path(tiny_copy)
+    assert (sorted(stores.iterdir()) if stores.is_dir() else []) == before

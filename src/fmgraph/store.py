@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import mmap
 import os
+import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -32,7 +35,7 @@ from pyoxigraph import (
 )
 
 from .errors import DataError, Problem
-from .files import data_files
+from .files import RDF_SUFFIXES, data_files
 from .resources import ontology_dir
 
 Progress = Callable[[str], None]
@@ -168,7 +171,8 @@ def open_store(data_dir: Path, progress: Progress | None = None) -> LocalStore:
 def build_store(data_dir: Path, target: Path, progress: Progress | None = None) -> None:
     """Load, check and write the graph of ``data_dir`` to a new store at ``target``.
 
-    Catalog statements stream into the store as quads. SHACL runs here on catalogs of up to
+    The directory's RDF files load in the background while the YAML is read; then catalog
+    statements stream into the store as quads. SHACL runs here on catalogs of up to
     ``SHACL_BUILD_LIMIT`` triples; a larger one is checked structurally by the loader, and in
     full by ``fmgraph validate``, so a big build is not held in one in-memory rdflib graph.
     """
@@ -178,33 +182,31 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
 
     say = progress or (lambda _message: None)
     say(f"building the graph of {data_dir}")
-    catalog = load_catalog(data_dir)
-    say(f"loaded {len(catalog.works)} works, {len(catalog.concepts)} concepts, "
-        f"{len(catalog.sessions)} sessions")  # fmt: skip
-    stream = catalog_quads(catalog)
-    head = list(itertools.islice(stream, SHACL_BUILD_LIMIT + 1))
-    if len(head) <= SHACL_BUILD_LIMIT:
-        problems = shacl_problems([q.triple for q in head], catalog)
-        if problems:
-            raise DataError(problems)
-    else:
-        say(f"catalog over {SHACL_BUILD_LIMIT} triples: SHACL is left to `fmgraph validate`")
+    rdf_paths = [p for p in data_files(data_dir) if p.suffix in RDF_SUFFIXES]
     count = itertools.count()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.build-"))
+    rdf_files: _RdfFiles | None = None
     try:
         store = Store(str(tmp))
+        rdf_files = _RdfFiles(store, rdf_paths, say)
+        rdf_files.start()
+        catalog = load_catalog(data_dir)
+        say(f"loaded {len(catalog.works)} works, {len(catalog.concepts)} concepts, "
+            f"{len(catalog.sessions)} sessions")  # fmt: skip
+        stream = catalog_quads(catalog)
+        head = list(itertools.islice(stream, SHACL_BUILD_LIMIT + 1))
+        if len(head) <= SHACL_BUILD_LIMIT:
+            problems = shacl_problems([q.triple for q in head], catalog)
+            if problems:
+                raise DataError(problems)
+        else:
+            say(f"catalog over {SHACL_BUILD_LIMIT} triples: SHACL is left to `fmgraph validate`")
+        rdf_files.finish()
+        say("writing the catalogue")
         statements = (q for q, _ in zip(itertools.chain(head, stream), count, strict=False))
         _extend_in_batches(store, statements)
         store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
-        for path in catalog.rdf_files:
-            say(f"loading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
-            try:
-                quads = parse(path=str(path), format=_RDF_FORMATS[path.suffix],
-                              rename_blank_nodes=True)  # fmt: skip
-                _extend_in_batches(store, quads)
-            except SyntaxError as e:
-                raise DataError([Problem(str(path), _line_of(e), None, f"RDF syntax: {e}")]) from e
         store.flush()
         total = len(store)
         if total <= SNAPSHOT_LIMIT:
@@ -221,8 +223,80 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
             if not (target / "CURRENT").is_file():  # not a concurrent build that won the race
                 raise
     finally:
+        if rdf_files is not None:
+            rdf_files.abandon()  # a failed build: stop between batches before the files go
         shutil.rmtree(tmp, ignore_errors=True)
     say(f"built {total} triples ({next(count)} from YAML)")
+
+
+class _RdfFiles(threading.Thread):
+    """Loads a data directory's RDF files into the store while the main thread reads the YAML.
+
+    N-Triples and N-Quads without blank nodes go to Oxigraph's bulk loader a batch of lines at
+    a time, which releases the interpreter while it parses and writes, so the two overlap.
+    Other files are parsed in Python, whole, so their blank nodes stay one node each.
+    """
+
+    def __init__(self, store: Store, paths: list[Path], say: Progress) -> None:
+        super().__init__(name="fmgraph-rdf-files", daemon=True)
+        self.store, self.paths, self.say = store, paths, say
+        self.stopping = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for path in self.paths:
+                if self.stopping.is_set():
+                    return
+                self.say(f"loading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
+                _load_rdf_file(self.store, path, self.stopping)
+            if self.paths:
+                self.say(f"loaded {len(self.paths)} RDF file{'s' if len(self.paths) != 1 else ''}")
+        except BaseException as e:  # handed to the main thread by finish()
+            self.error = e
+
+    def finish(self) -> None:
+        """Wait for the files to be loaded; raise what loading them raised."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+    def abandon(self) -> None:
+        """Stop after the batch in hand and wait, so nothing writes to a store being removed."""
+        self.stopping.set()
+        if self.is_alive():
+            self.join()
+
+
+def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> None:
+    fmt = _RDF_FORMATS[path.suffix]
+    first_line = 1
+    try:
+        if fmt in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS) and not _has_blank_nodes(path):
+            with path.open("rb") as lines:
+                while not stopping.is_set() and (
+                    batch := list(itertools.islice(lines, BULK_BATCH))
+                ):
+                    store.bulk_load(input=b"".join(batch), format=fmt)
+                    first_line += len(batch)
+        else:
+            quads = parse(path=str(path), format=fmt, rename_blank_nodes=True)
+            _extend_in_batches(store, quads)
+    except SyntaxError as e:
+        # A batch counts its lines from 1; say where they are in the file.
+        shift = first_line - 1
+        message = re.sub(r"line (\d+)", lambda m: f"line {int(m.group(1)) + shift}", str(e))
+        line = _line_of(e)
+        problem = Problem(str(path), line + shift if line else None, None, f"RDF syntax: {message}")
+        raise DataError([problem]) from e
+
+
+def _has_blank_nodes(path: Path) -> bool:
+    """Whether ``_:`` occurs in the file (a literal may hold it too: then it is parsed whole)."""
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"_:") != -1
 
 
 def _extend_in_batches(store: Store, quads: Iterator[Quad]) -> None:
@@ -233,8 +307,6 @@ def _extend_in_batches(store: Store, quads: Iterator[Quad]) -> None:
 
 
 def _line_of(error: SyntaxError) -> int | None:
-    import re
-
     match = re.search(r"(?:line |at )(\d+)", str(error))
     return int(match.group(1)) if match else None
 
