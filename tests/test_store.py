@@ -192,3 +192,24 @@ def test_bad_yaml_fails_the_build_while_rdf_files_load_and_leaves_no_store(
     with pytest.raises(DataError, match=r"course\.yaml"):
         store_path(tiny_copy)
     assert (sorted(stores.iterdir()) if stores.is_dir() else []) == before
+
+
+def test_the_database_is_closed_before_it_is_renamed_into_place(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An open database renamed under its writer could still be written after readers see it."""
+    from pyoxigraph import Store
+
+    (tiny_copy / "plain.nt").write_text('<https://example.org/s> <https://example.org/p> "1" .\n')
+    rename = Path.rename
+    opened: list[Path] = []
+
+    def rename_if_closed(self: Path, target: Path) -> Path:
+        if (self / "CURRENT").is_file():
+            Store(str(self))  # RocksDB refuses a second opening while the first is open
+            opened.append(self)
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename_if_closed)
+    store_path(tiny_copy)
+    assert opened

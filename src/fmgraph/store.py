@@ -190,7 +190,6 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     try:
         store = Store(str(tmp))
         rdf_files = _RdfFiles(store, rdf_paths, say)
-        rdf_files.start()
         catalog = load_catalog(data_dir)
         say(f"loaded {len(catalog.works)} works, {len(catalog.concepts)} concepts, "
             f"{len(catalog.sessions)} sessions")  # fmt: skip
@@ -229,27 +228,32 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     say(f"built {total} triples ({next(count)} from YAML)")
 
 
-class _RdfFiles(threading.Thread):
-    """Loads a data directory's RDF files into the store while the main thread reads the YAML.
+class _RdfFiles:
+    """Loads a data directory's RDF files into the store in a second thread, started at once,
+    while the main thread reads the YAML.
 
     N-Triples and N-Quads without blank nodes go to Oxigraph's bulk loader a batch of lines at
     a time, which releases the interpreter while it parses and writes, so the two overlap.
-    Other files are parsed in Python, whole, so their blank nodes stay one node each.
+    Other files are parsed in Python, whole, so their blank nodes stay one node each. The
+    thread holds the store only while it runs, so the store closes when the build drops it.
     """
 
     def __init__(self, store: Store, paths: list[Path], say: Progress) -> None:
-        super().__init__(name="fmgraph-rdf-files", daemon=True)
-        self.store, self.paths, self.say = store, paths, say
+        self.paths, self.say = paths, say
         self.stopping = threading.Event()
         self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._load, args=(store,), name="fmgraph-rdf-files", daemon=True
+        )
+        self.thread.start()
 
-    def run(self) -> None:
+    def _load(self, store: Store) -> None:
         try:
             for path in self.paths:
                 if self.stopping.is_set():
                     return
                 self.say(f"loading {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
-                _load_rdf_file(self.store, path, self.stopping)
+                _load_rdf_file(store, path, self.stopping)
             if self.paths:
                 self.say(f"loaded {len(self.paths)} RDF file{'s' if len(self.paths) != 1 else ''}")
         except BaseException as e:  # handed to the main thread by finish()
@@ -257,15 +261,14 @@ class _RdfFiles(threading.Thread):
 
     def finish(self) -> None:
         """Wait for the files to be loaded; raise what loading them raised."""
-        self.join()
+        self.thread.join()
         if self.error is not None:
             raise self.error
 
     def abandon(self) -> None:
         """Stop after the batch in hand and wait, so nothing writes to a store being removed."""
         self.stopping.set()
-        if self.is_alive():
-            self.join()
+        self.thread.join()
 
 
 def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> None:
