@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import mmap
 import os
 import re
 import shutil
@@ -296,6 +295,8 @@ def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> None:
 
 def _has_blank_nodes(path: Path) -> bool:
     """Whether ``_:`` occurs in the file (a literal may hold it too: then it is parsed whole)."""
+    import mmap
+
     if path.stat().st_size == 0:
         return False
     with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
