@@ -112,20 +112,30 @@ def test_large_catalog_streams_without_shacl_and_reports_progress(
     assert _count(path) > 154
 
 
-def test_rdf_files_load_in_batches_keeping_blank_nodes_whole(
-    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
+def _nt_lines(count: int, subject: str = "<https://example.org/s{i}>") -> list[str]:
+    return [f'{subject.format(i=i)} <https://example.org/p> "{i}" .' for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("subject", "subjects"),
+    [("_:b", 1),  # parsed whole, so one blank node across batches
+     ("<https://example.org/s{i}>", 7)],  # bulk-loaded a batch of lines at a time
+)  # fmt: skip
+def test_rdf_files_load_in_batches_beside_the_yaml(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch, subject: str, subjects: int
 ) -> None:
     import fmgraph.store as store_module
     from fmgraph.query import run_query
 
     monkeypatch.setattr(store_module, "BULK_BATCH", 2)
-    lines = [f'_:b <https://example.org/p> "{i}" .' for i in range(7)]
-    (tiny_copy / "blank.nt").write_text("\n".join(lines) + "\n")
-    store = open_store(tiny_copy)
+    (tiny_copy / "extra.nt").write_text("\n".join(_nt_lines(7, subject)) + "\n")
+    messages: list[str] = []
+    store = open_store(tiny_copy, progress=messages.append)
     result = run_query(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) (COUNT(*) AS ?t) "
                               "WHERE { ?s <https://example.org/p> ?o }")  # fmt: skip
     (row,) = list(result)  # type: ignore[arg-type]
-    assert (row["n"].value, row["t"].value) == ("1", "7")
+    assert (row["n"].value, row["t"].value) == (str(subjects), "7")
+    assert "loaded 1 RDF file" in messages
 
 
 def test_a_large_store_is_compacted_and_opened_from_its_database(
@@ -145,30 +155,13 @@ def test_a_large_store_is_compacted_and_opened_from_its_database(
     assert [s.id for s in steps] == ["attention", "transformer", "dpo"]
 
 
-def test_n_triples_load_in_batches_of_lines_beside_the_yaml(
-    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import fmgraph.store as store_module
-    from fmgraph.query import run_query
-
-    monkeypatch.setattr(store_module, "BULK_BATCH", 2)
-    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .' for i in range(7)]
-    (tiny_copy / "plain.nt").write_text("\n".join(lines) + "\n")
-    messages: list[str] = []
-    store = open_store(tiny_copy, progress=messages.append)
-    result = run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://example.org/p> ?o }")
-    (row,) = list(result)  # type: ignore[arg-type]
-    assert row["n"].value == "7"
-    assert "loaded 1 RDF file" in messages
-
-
 def test_a_syntax_error_in_a_later_batch_names_its_line_in_the_file(
     tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import fmgraph.store as store_module
 
     monkeypatch.setattr(store_module, "BULK_BATCH", 2)
-    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .' for i in range(7)]
+    lines = _nt_lines(7)
     lines[4] = "<https://example.org/s4> <https://example.org/p> oops ."
     (tiny_copy / "broken.nt").write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError) as info:
@@ -184,8 +177,7 @@ def test_bad_yaml_fails_the_build_while_rdf_files_load_and_leaves_no_store(
     import fmgraph.store as store_module
 
     monkeypatch.setattr(store_module, "BULK_BATCH", 1)
-    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .' for i in range(500)]
-    (tiny_copy / "plain.nt").write_text("\n".join(lines) + "\n")
+    (tiny_copy / "plain.nt").write_text("\n".join(_nt_lines(500)) + "\n")
     (tiny_copy / "course.yaml").write_text("concepts: [\n")
     stores = cache_dir() / "stores"
     before = sorted(stores.iterdir()) if stores.is_dir() else []
