@@ -72,6 +72,38 @@ def test_exports_are_byte_identical_across_hash_seeds(fmt: str, _private_cache: 
     assert len(outputs) == 1
 
 
+_TRICKY = """\
+<https://example.org/a> <https://example.org/p> "a" .
+<https://example.org/a> <https://example.org/p> "a b" .
+<https://example.org/a> <https://example.org/p> "a"@en .
+<https://example.org/a> <https://example.org/p> "a"^^<https://example.org/t> .
+<https://example.org/a> <https://example.org/p> "tab\\tand \\"quote\\" é \\u0001" .
+<https://example.org/a> <https://example.org/p> <https://example.org/a/b> .
+<https://example.org/a> <https://example.org/p> <https://example.org/a> .
+<https://example.org/a/b> <https://example.org/p> "x" .
+<https://example.org/ab> <https://example.org/pq> "x" .
+<https://example.org/a> <https://example.org/pq> "x" .
+"""
+
+
+@pytest.mark.parametrize("extra", [None, _TRICKY])
+def test_ntriples_sorted_as_lines_are_the_sorted_triples_serialized(
+    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str | None
+) -> None:
+    """The fast N-Triples export (dump, sort lines) gives exactly the bytes of the general one."""
+    from fmgraph import export
+    from fmgraph.store import open_store
+
+    if extra:
+        (tiny_copy / "tricky.nt").write_text(extra, encoding="utf-8")
+    monkeypatch.setenv("FMGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    store = open_store(tiny_copy)
+    fast = export._sorted_ntriples(store)
+    general = export.rdf_bytes(export.canonical_triples(store.triples()), RDF_FORMATS["ntriples"])
+    assert fast is not None and fast == general
+    assert export_bytes(store, "ntriples") == fast
+
+
 def test_blank_nodes_of_rdf_files_are_named_canonically(
     tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

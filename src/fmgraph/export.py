@@ -15,6 +15,7 @@ from pyoxigraph import (
     BlankNode,
     CanonicalizationAlgorithm,
     Dataset,
+    DefaultGraph,
     Quad,
     RdfFormat,
     Triple,
@@ -63,9 +64,26 @@ def canonical_triples(triples: Iterable[Triple]) -> list[Triple]:
     return found
 
 
+def _sorted_ntriples(store: GraphStore) -> bytes | None:
+    """N-Triples of an embedded store with one graph and no blank nodes, sorted as lines: the
+    same bytes as serializing its sorted triples (a term never continues with a character
+    below the space that ends it), at half the cost. None for any other store."""
+    oxigraph = getattr(store, "oxigraph", None)
+    if oxigraph is None or store.named_graphs():
+        return None
+    data: bytes = oxigraph.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+    if b"_:" in data:  # blank nodes (or text that looks like one): name them canonically
+        return None
+    lines = data.splitlines(keepends=True)
+    lines.sort()
+    return b"".join(lines)
+
+
 def export_bytes(store: GraphStore, fmt: str) -> bytes:
     """The whole graph in ``fmt``, deterministic: triples sorted, blank nodes canonically
     named, no dates."""
+    if fmt == "ntriples" and (data := _sorted_ntriples(store)) is not None:
+        return data
     if fmt in RDF_FORMATS:
         return rdf_bytes(canonical_triples(store.triples()), RDF_FORMATS[fmt])
     import networkx as nx
