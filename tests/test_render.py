@@ -150,8 +150,8 @@ def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_g
     expected = render.render_html(view, title=view.graph["title"], context=whole)
     with pytest.MonkeyPatch.context() as mp:
         calls: list[object] = []
-        mp.setattr(render, "full_graph", lambda store, nodes=None: calls.append(nodes) or
-                   graphview.full_graph(store, nodes))  # fmt: skip
+        mp.setattr(render, "full_graph", lambda store, nodes=None, concepts=None:
+                   calls.append(nodes) or graphview.full_graph(store, nodes, concepts))  # fmt: skip
         assert render.build_page(bundled_store, **options).html == expected
     assert calls and all(nodes is not None for nodes in calls)
 

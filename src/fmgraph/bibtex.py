@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from .errors import DataError, FmgraphError, Problem
+from .files import read_text
 from .loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
 from .posts import (
     ImportedReading,
@@ -24,7 +25,7 @@ from .posts import (
     doi_of,
     guess_kind,
     is_iri,
-    normalize_url,
+    unique_urls,
     year_of_arxiv,
 )
 from .vocab import ROLES
@@ -88,10 +89,7 @@ def _entry_work(
             arxiv = arxiv_id(candidate) or arxiv_in_text(candidate)
     if arxiv is not None and not any(arxiv_id(u) == arxiv for u in urls):
         urls.insert(0, f"https://arxiv.org/abs/{arxiv}")
-    unique: list[str] = []
-    for url in urls:
-        if all(normalize_url(url) != normalize_url(u) for u in unique):
-            unique.append(url)
+    unique = unique_urls(urls)
     year_match = _YEAR.search(_text(fields.get("year", "")))
     year = int(year_match.group(1)) if year_match else (year_of_arxiv(arxiv) if arxiv else None)
     title = _text(fields.get("title", ""))
@@ -125,12 +123,7 @@ def parse_bibtex(path: Path, session: str, role: str = "required") -> ImportedSe
             f"session code {session!r} is not like 2024-S5 (letters, digits, '-', '.', '_')"
         )
     file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DataError([Problem(file, None, None, f"not UTF-8 text: {e}")]) from e
-    except OSError as e:
-        raise DataError([Problem(file, None, None, f"cannot read file: {e}")]) from e
+    text = read_text(path)
     text = text.replace("\r\n", "\n")
     # bibtexparser logs each block it cannot parse; those are reported below instead.
     splitter_log = logging.getLogger("bibtexparser")

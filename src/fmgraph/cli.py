@@ -50,15 +50,20 @@ class State:
 
         return self.data if self.data is not None else data_dir()
 
+    def local_store(self) -> Any:
+        """The embedded store of the data directory, built first if needed."""
+        from .store import open_store
+
+        return open_store(self.data_dir, progress=say)
+
     def store(self) -> Any:
+        """The store read commands use: the endpoint's, or the embedded one."""
         if self._store is None and self.endpoint is not None:
             from .remote import RemoteStore
 
             self._store = RemoteStore(self.endpoint)
         elif self._store is None:
-            from .store import open_store
-
-            self._store = open_store(self.data_dir, progress=lambda m: click.echo(m, err=True))
+            self._store = self.local_store()
         return self._store
 
 
@@ -114,6 +119,11 @@ def emit(text: str | bytes) -> None:
     data = text.encode() if isinstance(text, str) else text
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+
+
+def say(message: str) -> None:
+    """Progress and notes go to standard error, so standard output stays the answer."""
+    click.echo(message, err=True)
 
 
 @click.group(cls=FmgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -298,13 +308,12 @@ def validate(state: State, fmt: str) -> None:
     Example:
       fmgraph --data my-course/ validate
     """
-    import json
-
+    from . import output
     from .validate import validate_data
 
     problems = validate_data(state.data_dir)
     if fmt == "json":
-        emit(json.dumps([p.__dict__ for p in problems], indent=2, ensure_ascii=False) + "\n")
+        emit(output.as_json(problems))
     else:
         emit("".join(f"{p}\n" for p in problems) or f"{state.data_dir}: no problems found\n")
     if problems:
@@ -477,7 +486,7 @@ def import_posts(
         dry_run=dry_run,
         link_concepts=link_concepts,
         write_links=write_links,
-        progress=lambda message: click.echo(message, err=True),
+        progress=say,
     )
     _import_done(result, fmt)
 
@@ -524,7 +533,7 @@ def import_bibtex(
         dry_run=dry_run,
         link_concepts=link_concepts,
         write_links=write_links,
-        progress=lambda message: click.echo(message, err=True),
+        progress=say,
     )
     _import_done(result, fmt)
 
@@ -584,22 +593,23 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
         http://127.0.0.1:7878/query
     """
+    from .serve import is_loopback
     from .serve import serve as serve_store
     from .store import store_path
 
     if state.endpoint is not None:
         raise click.UsageError("serve serves the embedded store; --endpoint does not apply")
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if not is_loopback(host):
         click.echo(f"Warning: listening on {host}: others on the network can query it", err=True)
     serve_store(
-        store_path(state.data_dir, progress=lambda m: click.echo(m, err=True)),
+        store_path(state.data_dir, progress=say),
         host=host,
         port=port,
         timeout=timeout,
         max_rows=max_rows,
         workers=workers,
         cors=cors,
-        say=lambda message: click.echo(message, err=True),
+        say=say,
     )
 
 
@@ -630,12 +640,11 @@ def push(state: State, push_endpoint: str | None, graph: str | None, store_url: 
       fmgraph push --store-url http://127.0.0.1:3030/ds/data
     """
     from .remote import push as push_graph
-    from .store import open_store
 
     endpoint = push_endpoint or state.endpoint
     if endpoint is None and store_url is None:
         raise click.UsageError("give --endpoint URL (or --store-url URL) to push to")
-    store = open_store(state.data_dir, progress=lambda m: click.echo(m, err=True))
+    store = state.local_store()
     pushed = push_graph(store, endpoint, graph=graph, store_url=store_url)
     click.echo(f"pushed {pushed.triples} triples to {pushed.url}", err=True)
 

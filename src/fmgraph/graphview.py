@@ -20,9 +20,10 @@ of=...)`` or ``among=...``), at the cost of those nodes rather than of the whole
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx loads when a view is built: `stats` and `show` need none
+    import networkx as nx
 
 from .gcpause import paused_gc
 from .names import SEPARATOR
@@ -195,6 +196,8 @@ def prerequisite_graph(
         aliases.setdefault(r["c"], []).append(r["alias"])
     definitions = {r["c"]: r["definition"] for r in query("definition")}
     topics = {r["c"]: r["topic"] for r in query("topic")}
+    import networkx as nx
+
     graph = nx.DiGraph()
     for r in sorted(query("node"), key=lambda r: r["id"]):
         c = r["c"]
@@ -209,11 +212,27 @@ def prerequisite_graph(
     return graph
 
 
+def add_prerequisites(graph: nx.DiGraph, concepts: nx.DiGraph) -> None:
+    """Add the concepts of a :func:`prerequisite_graph` to ``graph``, with its edges turned to
+    RDF direction (dependent → prerequisite), as :func:`full_graph` holds them."""
+    graph.add_nodes_from(concepts.nodes(data=True))
+    for prerequisite, dependent, data in concepts.edges(data=True):
+        graph.add_edge(dependent, prerequisite, **data)
+
+
 @paused_gc()
-def full_graph(store: GraphStore, nodes: Collection[str] | None = None) -> nx.DiGraph:
+def full_graph(
+    store: GraphStore,
+    nodes: Collection[str] | None = None,
+    concepts: nx.DiGraph | None = None,
+) -> nx.DiGraph:
     """Every session, work, concept and topic, and every relation between them; with
     ``nodes``, only those among these IRIs and the relations between them (what the whole
-    graph's subgraph on them would be, at the cost of reading just them)."""
+    graph's subgraph on them would be, at the cost of reading just them). ``concepts``, the
+    whole :func:`prerequisite_graph` when the caller has read it, is used instead of reading
+    the concepts again."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     for r in sorted(_select(store, _TOPICS, "t", nodes), key=lambda r: r["id"]):
         graph.add_node(r["t"], kind="topic", id=r["id"], label=r["label"])
@@ -252,10 +271,11 @@ def full_graph(store: GraphStore, nodes: Collection[str] | None = None) -> nx.Di
             urls=" ".join(values["urls"].get(w, [])),
             authors=SEPARATOR.join(values["authors"].get(w, [])),
         )
-    concepts = prerequisite_graph(store, among=nodes)
-    graph.add_nodes_from(concepts.nodes(data=True))
-    for prerequisite, dependent, data in concepts.edges(data=True):
-        graph.add_edge(dependent, prerequisite, **data)
+    if concepts is None:
+        concepts = prerequisite_graph(store, among=nodes)
+    elif nodes is not None:
+        concepts = concepts.subgraph(nodes)
+    add_prerequisites(graph, concepts)
     introduced = {(r["s"], r["o"]) for r in _select(store, _EDGES["introduces"], "s", nodes)}
     edges: list[tuple[str, str, str, int | None]] = [
         (s, "introduces", o, None) for s, o in introduced

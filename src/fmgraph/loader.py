@@ -176,9 +176,11 @@ def _work(e: _Entry) -> Work | None:
         e.name = f"work {work_id!r}"
     if arxiv is not None and not ARXIV_ID.match(arxiv):
         e.problem(f"arxiv id {arxiv!r} is not like 2305.18290 (no prefix, no version)")
-    urls = e.texts("urls")
-    for url in urls:
-        if not is_iri(url):
+    urls = []
+    for url in e.texts("urls"):
+        if is_iri(url):
+            urls.append(url)
+        else:
             e.problem(f"URL {url!r} is not a valid absolute IRI")
     kind = e.text("kind") or "paper"
     if kind not in WORK_KINDS:
@@ -190,7 +192,7 @@ def _work(e: _Entry) -> Work | None:
         title=title,
         kind=kind,
         arxiv=arxiv,
-        urls=[u for u in urls if is_iri(u)],
+        urls=urls,
         year=e.integer("year"),
         authors=e.texts("authors"),
         doi=e.text("doi"),

@@ -39,7 +39,14 @@ from .files import data_files
 from .loader import FIELDS, load_catalog
 from .model import Catalog, Concept, Work
 from .names import normalize
-from .posts import ImportedReading, ImportedSession, ImportedWork, guess_kind, normalize_url
+from .posts import (
+    ImportedReading,
+    ImportedSession,
+    ImportedWork,
+    guess_kind,
+    normalize_url,
+    unique_urls,
+)
 from .vocab import slug
 
 #: The files new entries are appended to, one per section.
@@ -278,12 +285,7 @@ class _Merger:
         self.touched[found] = None
         if not state.new:
             self.reused[found] = None
-        known = {normalize_url(u) for u in state.urls}
-        extra = []
-        for url in work.urls:
-            if normalize_url(url) not in known:
-                known.add(normalize_url(url))
-                extra.append(url)
+        extra = unique_urls(work.urls, known=state.urls)
         fill: dict[str, Any] = {}
         if work.arxiv and not state.arxiv and f"arxiv:{work.arxiv}" not in self.index:
             fill["arxiv"] = state.arxiv = work.arxiv
@@ -588,8 +590,6 @@ def _plain(value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value
     return value
 
 
@@ -774,18 +774,16 @@ def _edit_file(
     if original is None or not original.strip():
         what = " and ".join(appends) or "entries"
         header = "".join(f"# {line}\n" for line in _HEADER.format(what=what).splitlines())
+        built = {s: [_entry(s, e, comments) for e in entries] for s, entries in appends.items()}
         parts = []
-        for section, entries in appends.items():
-            items = [_entry(section, e, comments) for e in entries]
+        for section, items in built.items():
             gap = [""] if section in ("works", "sessions") else []
             lines = [f"{section}:"]
             for item in items:
                 lines += (gap if lines[-1] != f"{section}:" else []) + _render_items(rt, [item], 2)
             parts.append("\n".join(lines) + "\n")
         text = header + "\n" + "\n".join(parts)
-        expected = {
-            s: [_plain(_entry(s, e, comments)) for e in entries] for s, entries in appends.items()
-        }
+        expected = {s: [_plain(item) for item in items] for s, items in built.items()}
         if yaml.safe_load(text) != expected:
             doc = CommentedMap((s, CommentedSeq(items)) for s, items in expected.items())
             text = header + "\n" + _dump(rt, doc)
@@ -1043,14 +1041,13 @@ def import_posts(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import course posts (files, or folders searched for ``*.md``) into ``data_dir``."""
-    from .posts import find_posts, parse_posts
+    from .posts import parse_posts
 
-    files = find_posts(paths)
-    sessions = parse_posts(files, progress)
+    sessions = parse_posts(paths, progress)
     return merge_sessions(
         data_dir,
         sessions,
-        [str(f) for f in files],
+        [s.file for s in sessions],
         dry_run=dry_run,
         link_concepts=link_concepts,
         write_links=write_links,

@@ -70,9 +70,6 @@ class NameIndex:
             if key:
                 self._keys[key].add(node)
 
-    def describe(self, node: str) -> str:
-        return f"{self.kind[node]}:{self.short[node]} ({self.label[node]})"
-
     def resolve(self, name: str, kinds: Iterable[str] = KINDS) -> str:
         """The one node ``name`` denotes among ``kinds``; UnknownName when none or several."""
         wanted = set(kinds)

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from .stats import Stats
     from .store import QueryResult
 
-QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle")
 _RESULT_FORMATS = {
     "csv": QueryResultsFormat.CSV,
     "tsv": QueryResultsFormat.TSV,
@@ -143,10 +142,12 @@ def stats_text(stats: Stats) -> str:
 
 
 def as_json(result: Any) -> str:
-    """Any result dataclass as indented JSON (the format pinned by the contract tests)."""
+    """A result dataclass, or a list of them, as indented JSON (the format pinned by the
+    contract tests)."""
     import json
 
-    return json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n"
+    data = [asdict(r) for r in result] if isinstance(result, list) else asdict(result)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def import_text(result: ImportResult) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx loads when a view is built: `stats` and `show` need none
+    import networkx as nx
 
 from .errors import NoPath
 from .graphview import prerequisite_graph, rows, rows_over
@@ -204,6 +205,8 @@ def find_path(
             else f" Nor does {label_a} require {label_b}."
         )
         raise NoPath(f"No prerequisite chain: {label_b} does not require {label_a}.{hint}")
+    import networkx as nx
+
     # Among equally short chains, order by labels, so the answer does not depend on the order
     # the store returned edges in.
     chains = sorted(nx.all_shortest_paths(graph, a, b),
@@ -226,6 +229,8 @@ def learning_plan(
     with up to ``readings`` works for each step (every one with ``None``)."""
     goal = resolve_concept(store, target)
     sub = prerequisite_graph(store, of=goal)
+    import networkx as nx
+
     level: dict[str, int] = {}
     for node in nx.topological_sort(sub):
         level[node] = max((level[p] + 1 for p in sub.predecessors(node)), default=0)

@@ -31,6 +31,7 @@ import yaml
 
 from . import loader
 from .errors import DataError, Problem
+from .files import read_text
 from .loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -210,6 +211,19 @@ def normalize_url(url: str) -> str:
     host = _host(url)
     path = parts.path.rstrip("/")
     return f"{host}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def unique_urls(urls: Iterable[str], known: Iterable[str] = ()) -> list[str]:
+    """``urls`` in order, without those the same (by :func:`normalize_url`) as an earlier one
+    or as one of ``known``."""
+    seen = {normalize_url(u) for u in known}
+    unique = []
+    for url in urls:
+        key = normalize_url(url)
+        if key not in seen:
+            seen.add(key)
+            unique.append(url)
+    return unique
 
 
 def guess_kind(urls: Iterable[str]) -> str:
@@ -547,14 +561,7 @@ class _Builder:
             self.authors = names
 
     def build(self, file: str) -> ImportedReading:
-        urls: list[str] = []
-        seen: set[str] = set()
-        for url in self.urls:
-            url = canonical_url(url)
-            key = normalize_url(url)
-            if key not in seen:
-                seen.add(key)
-                urls.append(url)
+        urls = unique_urls(canonical_url(url) for url in self.urls)
         title = self.title
         if not title and urls:
             title = _title_from_url(urls[0])
@@ -593,12 +600,17 @@ def _title_from_url(url: str) -> str:
     return f"{_host(url)}/{path}" if path else _host(url)
 
 
+def _link_title(parsed: _Line) -> str:
+    """The text of the line's first link that says more than "here" or "link", cleaned."""
+    named = [t for t in parsed.link_texts if t.strip().lower() not in _GENERIC_LINK_TEXT]
+    return clean_title(named[0]) if named else ""
+
+
 def _lead_in(parsed: _Line) -> tuple[str, bool]:
     """A bullet's title, and whether it is a link's own text rather than the phrase before a
     link ("A walk-through of X at [URL](…)")."""
-    named = [t for t in parsed.link_texts if t.strip().lower() not in _GENERIC_LINK_TEXT]
-    if named:
-        return clean_title(named[0]), True
+    if title := _link_title(parsed):
+        return title, True
     text = re.sub(r"\s+(?:at|here|see)\s*:?$", "", parsed.text.strip(), flags=re.I)
     return clean_title(text), False
 
@@ -688,9 +700,7 @@ class _PostParser:
             self.current = None
             if current.level == 2:
                 self.unknown_section = current.title
-        named = [t for t in parsed.link_texts if t.strip().lower() not in _GENERIC_LINK_TEXT]
-        if not title and named:
-            title = clean_title(named[0])
+        title = title or _link_title(parsed)
         builder = self._start(title, number, level, parsed.urls)
         for url in parsed.bad_urls:
             builder.messages.append(f"URL {url!r} is not a valid address; left out")
@@ -817,18 +827,14 @@ def _date(value: Any) -> datetime.date | None:
 def parse_post(path: Path) -> ImportedSession:
     """The session a post describes, with its readings in order; DataError for bad front matter."""
     file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DataError([Problem(file, None, None, f"not UTF-8 text: {e}")]) from e
-    except OSError as e:
-        raise DataError([Problem(file, None, None, f"cannot read file: {e}")]) from e
+    text = read_text(path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta, body_start = _front_matter(path, lines)
     front = lines[:body_start]
 
-    raw_code = meta.get("desc") if meta.get("desc") is not None else meta.get("code")
-    code_line = _key_line(front, "desc" if meta.get("desc") is not None else "code", 1)
+    code_key = "desc" if meta.get("desc") is not None else "code"
+    raw_code = meta.get(code_key)
+    code_line = _key_line(front, code_key, 1)
     code = str(raw_code).strip() if raw_code is not None else ""
     if not code:
         raise DataError(
@@ -903,6 +909,7 @@ def parse_posts(
     paths: Iterable[Path], progress: Callable[[str], None] | None = None
 ) -> list[ImportedSession]:
     """Every post of ``paths``; one DataError listing every post that cannot be read."""
+    paths = list(paths)
     files = find_posts(paths)
     if not files:
         raise DataError([Problem(", ".join(str(p) for p in paths), None, None, "no posts found")])

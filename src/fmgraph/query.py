@@ -124,12 +124,13 @@ def bundled_queries() -> list[NamedQuery]:
 
 def bundled_query(name: str) -> NamedQuery:
     """One bundled query by name; an unknown name lists the others."""
-    for query in bundled_queries():
+    queries = bundled_queries()
+    for query in queries:
         if query.name == name:
             return query
     from .errors import UnknownName
 
-    raise UnknownName(f"no bundled query named {name!r}.", [q.name for q in bundled_queries()])
+    raise UnknownName(f"no bundled query named {name!r}.", [q.name for q in queries])
 
 
 def read_query_file(path: Path) -> str:

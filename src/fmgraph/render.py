@@ -36,7 +36,13 @@ import networkx as nx
 
 from .errors import OutputError
 from .gcpause import paused_gc
-from .graphview import full_graph, neighbourhood, node_count, prerequisite_graph
+from .graphview import (
+    add_prerequisites,
+    full_graph,
+    neighbourhood,
+    node_count,
+    prerequisite_graph,
+)
 from .names import SEPARATOR, graph_index, node_label, node_names
 from .paths import PathResult, find_path
 from .show import resolve_node
@@ -271,11 +277,9 @@ def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:
     the nodes and everything one link away with every relation between them, so each node of
     the view has its whole graph's links (sizes, "read in"), and the whole prerequisite DAG,
     so "needed by" counts are those of the whole graph."""
-    graph = full_graph(store, neighbourhood(store, nodes, 1))
     concepts = prerequisite_graph(store)
-    graph.add_nodes_from(concepts.nodes(data=True))
-    for prerequisite, dependent, data in concepts.edges(data=True):
-        graph.add_edge(dependent, prerequisite, **data)
+    graph = full_graph(store, neighbourhood(store, nodes, 1), concepts)
+    add_prerequisites(graph, concepts)
     return graph
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import RdfFormat, Triple, parse, serialize
 
-from .errors import Problem
+from .errors import DataError, Problem
 from .model import Catalog, Source
 from .resources import ontology_dir
 from .vocab import concept_iri, prerequisite_iri, session_iri, topic_iri, work_iri
@@ -62,10 +62,7 @@ def shacl_problems(triples: Iterable[Triple], catalog: Catalog) -> list[Problem]
 
 def validate_data(data_dir: Path) -> list[Problem]:
     """Every problem of a data directory: schema, references, cycles, SHACL and RDF syntax."""
-    from pyoxigraph import parse
-
     from .build import catalog_triples
-    from .errors import DataError
     from .loader import load_catalog
 
     try:

@@ -372,9 +372,7 @@
 
   network.on("click", (params) => {
     if (params.nodes.length) {
-      api.focused = params.nodes[0];
-      highlightNeighbourhood(params.nodes[0]);
-      showDetails(params.nodes[0]);
+      focusNode(params.nodes[0], false);
     } else if (!params.edges.length) {
       api.focused = null;
       clearHighlight();
