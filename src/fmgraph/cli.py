@@ -344,7 +344,7 @@ def plan(state: State, target: str, readings: int | None, fmt: str) -> None:
 def show(state: State, name: str, fmt: str) -> None:
     """Describe one concept, session (by code), work (by id, arXiv id or title) or topic.
 
-    Qualify a name with its kind when it is ambiguous: concept:diffusion, topic:diffusion.
+    Qualify a name with its kind when it is ambiguous: concept:fine-tuning, topic:fine-tuning.
 
     \b
     Examples:
