@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 
 from fmgraph.errors import OutputError
 from fmgraph.export import RDF_FORMATS, export_bytes, write_output
+from fmgraph.store import LocalStore
 
 RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 
@@ -38,10 +39,12 @@ def test_second_parser_counts_the_same_triples(bundled_store, reference: Graph, 
     assert len(list(parse(data, oxi))) == len(reference)
 
 
-def test_rapper_agrees_on_the_turtle(bundled_store, reference: Graph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rapper_agrees_on_the_turtle(
+    bundled_store: LocalStore, reference: Graph, tmp_path: Path, rapper: str
+) -> None:
     path = tmp_path / "g.ttl"
     path.write_bytes(export_bytes(bundled_store, "turtle"))
-    done = subprocess.run(["rapper", "-i", "turtle", "-c", str(path)], capture_output=True,
+    done = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True,
                           text=True, check=True)  # fmt: skip
     assert f"returned {len(reference)} triples" in done.stderr
 

@@ -9,7 +9,6 @@ import base64
 import json
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,8 +26,7 @@ from fmgraph.errors import EndpointError, FmgraphError
 from fmgraph.query import bundled_queries
 from fmgraph.remote import RemoteStore, graph_store_url
 
-# The `oxigraph` package of the test extras installs its server beside the interpreter.
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+pytestmark = pytest.mark.server
 TINY = str(Path(__file__).parent / "fixtures" / "tiny")
 GRAPH = "https://example.org/graphs/fmgraph"
 
@@ -46,15 +44,13 @@ def _accepts(port: int) -> bool:
 
 
 @contextmanager
-def oxigraph_server(directory: Path) -> Iterator[str]:
+def running_oxigraph(binary: str, directory: Path) -> Iterator[str]:
     """`oxigraph serve` (read-write) on 127.0.0.1 over an empty store; yields its query URL."""
-    if not OXIGRAPH.exists():
-        pytest.fail(f"no Oxigraph server at {OXIGRAPH}: pip install -e '.[test]'")
     for _attempt in range(3):  # a free port can be taken between choosing and binding it
         port = _free_port()
         log = directory / f"oxigraph-{port}.log"
         with log.open("wb") as out:
-            command = [str(OXIGRAPH), "serve", "--location", str(directory / "db")]
+            command = [binary, "serve", "--location", str(directory / "db")]
             process = subprocess.Popen(
                 [*command, "--bind", f"127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT
             )
@@ -84,9 +80,11 @@ def run(*args: str) -> tuple[int, bytes, str]:
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory, bundled_store: Any) -> Iterator[str]:
+def endpoint(
+    tmp_path_factory: pytest.TempPathFactory, bundled_store: Any, oxigraph_server: str
+) -> Iterator[str]:
     """The query URL of an Oxigraph server holding the pushed bundled graph."""
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
+    with running_oxigraph(oxigraph_server, tmp_path_factory.mktemp("oxigraph")) as url:
         code, _out, err = run("push", "--endpoint", url)
         assert code == 0, err
         yield url
@@ -192,10 +190,10 @@ def test_syntax_error_reads_the_same_and_is_never_sent(endpoint: str) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_in_a_named_graph(
-    tmp_path_factory: pytest.TempPathFactory, tiny_store: Any
+    tmp_path_factory: pytest.TempPathFactory, tiny_store: Any, oxigraph_server: str
 ) -> Iterator[str]:
     """An Oxigraph server holding the tiny course in the named graph GRAPH; yields its URL."""
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-named")) as url:
+    with running_oxigraph(oxigraph_server, tmp_path_factory.mktemp("oxigraph-named")) as url:
         code, _out, err = run("--data", TINY, "push", "--endpoint", url, "--graph", GRAPH)
         assert code == 0, err
         assert err.endswith("store?graph=https%3A%2F%2Fexample.org%2Fgraphs%2Ffmgraph\n")

@@ -22,7 +22,7 @@ from fmgraph.graphview import full_graph, prerequisite_graph
 from fmgraph.names import normalize
 from fmgraph.paths import find_path
 
-CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -89,11 +89,11 @@ class Opened:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(chromium: str) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture
@@ -380,6 +380,7 @@ def test_edge_hover_shows_its_relation(open_page, tiny_store) -> None:  # type: 
     opened.assert_clean()
 
 
+@pytest.mark.slow
 def test_two_thousand_nodes_settle_and_stay_responsive(open_page) -> None:  # type: ignore[no-untyped-def]
     graph = nx.DiGraph()
     for i in range(1500):

@@ -43,6 +43,8 @@ from fmgraph.export import rdf_bytes
 from fmgraph.query import run_query
 from fmgraph.serve import host_name, is_loopback, negotiate
 
+pytestmark = pytest.mark.server
+
 MAX_ROWS = 100
 TIMEOUT = 1
 SESSIONS = """

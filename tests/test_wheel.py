@@ -9,6 +9,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).parents[1]
 
 _CHECK = """
@@ -34,6 +37,7 @@ def test_installed_wheel_finds_its_resources(tmp_path: Path) -> None:
     assert "fmgraph/data/concepts.yaml" in names
     assert "fmgraph/ontology/shapes.ttl" in names
     assert "fmgraph/queries/works-read-twice.rq" in names
+    assert "fmgraph/py.typed" in names  # type checkers read the package's annotations
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(site), str(wheel)], check=True)  # fmt: skip

@@ -7,10 +7,11 @@ renderer in :mod:`fmgraph.output`. Library errors become messages and exit codes
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -78,6 +79,69 @@ class State:
 
 pass_state = click.make_pass_decorator(State)
 
+DATA_HELP = "Data directory to build the graph from (default: the bundled course)."
+ENDPOINT_HELP = (
+    "Run read commands against this SPARQL 1.1 query endpoint instead of the embedded"
+    " store. Credentials come from FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and"
+    " FMGRAPH_ENDPOINT_PASSWORD."
+)
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Record ``--data`` or ``--endpoint`` given after a command name in the shared State, as
+    if it had been given before it; the same option given twice with two values is refused."""
+    state = ctx.find_object(State)
+    if value is None or state is None or param.name is None:
+        return
+    before = getattr(state, param.name)
+    if before is not None and before != value:
+        raise click.BadParameter(f"given twice, as {before} and as {value}", ctx, param)
+    setattr(state, param.name, value)
+
+
+def data_option(f: F) -> F:
+    """``--data DIR``, accepted before or after the command name."""
+    return click.option(
+        "--data",
+        type=click.Path(path_type=Path, file_okay=False),
+        expose_value=False,
+        callback=_set_global,
+        help=DATA_HELP,
+    )(f)
+
+
+def endpoint_option(f: F, help: str = ENDPOINT_HELP) -> F:
+    """``--endpoint URL``, accepted before or after the command name."""
+    return click.option(
+        "--endpoint", metavar="URL", expose_value=False, callback=_set_global, help=help
+    )(f)
+
+
+def store_options(f: F) -> F:
+    """``--data`` and ``--endpoint``, for the commands that read the graph."""
+    return data_option(endpoint_option(f))
+
+
+def local_options(f: F) -> F:
+    """``--data`` for commands that work on the data directory itself; ``--endpoint`` (before
+    or after the command name) is refused with exit 2 instead of being silently ignored."""
+
+    @functools.wraps(f)
+    def refuse_endpoint(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        state = ctx.find_object(State)
+        if state is not None and state.endpoint is not None:
+            raise click.UsageError(
+                f"{ctx.command_path} works on a local data directory (--data); "
+                "--endpoint does not apply"
+            )
+        return f(*args, **kwargs)
+
+    hidden_endpoint = click.option(
+        "--endpoint", expose_value=False, callback=_set_global, hidden=True
+    )
+    return data_option(hidden_endpoint(cast(F, refuse_endpoint)))
+
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     """``--format``, spelled the same for every command."""
@@ -124,10 +188,32 @@ def output_option(f: F) -> F:
     )(f)
 
 
+def ending_in_newline(data: bytes) -> bytes:
+    """``data`` with a final newline, so a shell prompt never lands on the last line."""
+    return data if not data or data.endswith(b"\n") else data + b"\n"
+
+
 def emit(text: str | bytes) -> None:
+    """Write an answer to standard output, ending in a newline."""
     data = text.encode() if isinstance(text, str) else text
-    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.write(ending_in_newline(data))
     sys.stdout.buffer.flush()
+
+
+def check_output(output: str | None) -> None:
+    """Fail at once, before any work, when ``output`` cannot be a file we write."""
+    from .errors import OutputError
+
+    if output in (None, "-"):
+        return
+    folder = Path(output).parent  # click's Path(dir_okay=False) refuses a directory itself
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {output}: no directory {folder}")
+
+
+def wrote(output: str, what: str) -> None:
+    """Say which file a command wrote, on standard error."""
+    say(f"wrote {output}: {what}")
 
 
 def say(message: str) -> None:
@@ -136,30 +222,22 @@ def say(message: str) -> None:
 
 
 @click.group(cls=FmgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Data directory to build the graph from (default: the bundled course).",
-)
-@click.option(
-    "--endpoint",
-    metavar="URL",
-    help="Run read commands against this SPARQL 1.1 query endpoint instead of the embedded"
-    " store. Credentials come from FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and"
-    " FMGRAPH_ENDPOINT_PASSWORD.",
-)
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), help=DATA_HELP)
+@click.option("--endpoint", metavar="URL", help=ENDPOINT_HELP)
 @click.version_option(package_name="fmgraph")
 @click.pass_context
 def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
     """fmgraph: a foundation-model course's reading list as a knowledge graph.
 
     Sessions, works, topics and concepts with prerequisite links, held as RDF in an embedded
-    store, queried with SPARQL, walked as a networkx graph, exported and rendered.
+    store, queried with SPARQL, walked as a networkx graph, exported and rendered. --data and
+    --endpoint may also be given after the command name.
 
     \b
     Examples:
       fmgraph path rlhf dpo
       fmgraph --endpoint http://127.0.0.1:7878/query path rlhf dpo
+      fmgraph stats --data my-course/
     """
     ctx.obj = State(data, endpoint)
 
@@ -176,6 +254,7 @@ def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
 @click.option("--name", help="Run a bundled query by name (see --list).")
 @click.option("--list", "list_", is_flag=True, help="List the bundled queries and exit.")
 @format_option("table", "csv", "tsv", "json", "turtle", default="table")
+@store_options
 @pass_state
 def query(
     state: State, sparql: str | None, file: Path | None, name: str | None, list_: bool, fmt: str
@@ -242,6 +321,7 @@ def know_option(f: F) -> F:
 @background_option
 @readings_option
 @format_option("text", "json")
+@store_options
 @pass_state
 def path(
     state: State,
@@ -285,6 +365,7 @@ def path(
 @background_option
 @readings_option
 @format_option("text", "json")
+@store_options
 @pass_state
 def plan(
     state: State,
@@ -375,11 +456,12 @@ def audit(state: State, fmt: str) -> None:
 @cli.command()
 @click.argument("name")
 @format_option("text", "json")
+@store_options
 @pass_state
 def show(state: State, name: str, fmt: str) -> None:
     """Describe one concept, session (by code), work (by id, arXiv id or title) or topic.
 
-    Qualify a name with its kind when it is ambiguous: concept:diffusion, topic:diffusion.
+    Qualify a name with its kind when it is ambiguous: concept:fine-tuning, topic:fine-tuning.
 
     \b
     Examples:
@@ -397,6 +479,7 @@ def show(state: State, name: str, fmt: str) -> None:
 @cli.command()
 @format_option("turtle", "ntriples", "jsonld", "rdfxml", "graphml", "gexf", default="turtle")
 @output_option
+@store_options
 @pass_state
 def export(state: State, fmt: str, output: str | None) -> None:
     """Export the whole graph: RDF formats, or GraphML/GEXF of the networkx view for Gephi.
@@ -410,11 +493,16 @@ def export(state: State, fmt: str, output: str | None) -> None:
     """
     from .export import export_bytes, write_output
 
-    write_output(export_bytes(state.store(), fmt), output)
+    check_output(output)
+    data = ending_in_newline(export_bytes(state.store(), fmt))
+    write_output(data, output)
+    if output not in (None, "-"):
+        wrote(output, f"{fmt}, {len(data):,} bytes")
 
 
 @cli.command()
 @format_option("text", "json")
+@local_options
 @pass_state
 def validate(state: State, fmt: str) -> None:
     """Check the data: schema, references, prerequisite cycles, SHACL shapes, RDF syntax.
@@ -439,6 +527,7 @@ def validate(state: State, fmt: str) -> None:
 
 @cli.command()
 @format_option("text", "json")
+@store_options
 @pass_state
 def stats(state: State, fmt: str) -> None:
     """Count nodes by class and triples by relation.
@@ -478,6 +567,7 @@ def stats(state: State, fmt: str) -> None:
     help="Draw the chain of `fmgraph path A B` with its readings.",
 )
 @click.option("--title", help="The page's heading.")
+@store_options
 @pass_state
 def render(
     state: State,
@@ -508,6 +598,7 @@ def render(
         raise click.UsageError("choose one view: --focus, --concepts or --path")
     if depth is not None and focus is None:
         raise click.UsageError("--depth goes with --focus NAME")
+    check_output(output)
     page = build_page(
         state.store(),
         focus=focus,
@@ -516,9 +607,9 @@ def render(
         path=chain,
         title=title,
     )
-    write_output(page.html.encode(), output)
+    write_output(ending_in_newline(page.html.encode()), output)
     if output != "-":
-        click.echo(f"wrote {output}: {page.nodes} nodes, {page.links} links", err=True)
+        wrote(output, f"{page.nodes} nodes, {page.links} links")
     if page.whole and page.nodes > BROWSER_NODES:
         click.echo(
             f"note: a browser draws about {BROWSER_NODES:,} nodes smoothly; for a graph this "
@@ -528,6 +619,7 @@ def render(
 
 
 @cli.group(name="import")
+@local_options
 def import_group() -> None:
     """Merge reading lists (course posts, BibTeX) into the data directory given with --data.
 
@@ -573,6 +665,7 @@ def _import_done(result: Any, fmt: str) -> None:
 @import_group.command(name="posts")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @_import_options
+@local_options
 @pass_state
 def import_posts(
     state: State,
@@ -619,6 +712,7 @@ def import_posts(
     help="Role of the readings in the session.",
 )
 @_import_options
+@local_options
 @pass_state
 def import_bibtex(
     state: State,
@@ -684,6 +778,7 @@ def import_bibtex(
     help="Query worker processes (default: the number of CPUs, between 2 and 4).",
 )
 @click.option("--cors", is_flag=True, help="Let web pages of any origin query the endpoint.")
+@local_options
 @pass_state
 def serve(
     state: State,
@@ -714,8 +809,6 @@ def serve(
     from .serve import serve as serve_store
     from .store import store_path
 
-    if state.endpoint is not None:
-        raise click.UsageError("serve serves the embedded store; --endpoint does not apply")
     if not is_loopback(host):
         click.echo(f"Warning: listening on {host}: others on the network can query it", err=True)
     serve_store(
@@ -731,20 +824,16 @@ def serve(
 
 
 @cli.command()
-@click.option(
-    "--endpoint",
-    "push_endpoint",
-    metavar="URL",
-    help="The SPARQL query endpoint (default: the global --endpoint).",
-)
 @click.option("--graph", metavar="IRI", help="Replace this named graph, not the default graph.")
 @click.option(
     "--store-url",
     metavar="URL",
     help="Graph Store Protocol URL; derived only for Oxigraph (…/query → …/store).",
 )
+@data_option
+@functools.partial(endpoint_option, help="The SPARQL query endpoint to push to.")
 @pass_state
-def push(state: State, push_endpoint: str | None, graph: str | None, store_url: str | None) -> None:
+def push(state: State, graph: str | None, store_url: str | None) -> None:
     """Upload the built graph to a SPARQL server, replacing the target graph.
 
     Uses the SPARQL 1.1 Graph Store Protocol (PUT of Turtle). Credentials come from
@@ -758,7 +847,7 @@ def push(state: State, push_endpoint: str | None, graph: str | None, store_url: 
     """
     from .remote import push as push_graph
 
-    endpoint = push_endpoint or state.endpoint
+    endpoint = state.endpoint
     if endpoint is None and store_url is None:
         raise click.UsageError("give --endpoint URL (or --store-url URL) to push to")
     store = state.local_store()
