@@ -52,7 +52,7 @@ class State:
 
     def local_store(self) -> Any:
         """The embedded store of the data directory, built first if needed."""
-        from .store import open_store
+        from .cache import open_store
 
         return open_store(self.data_dir, progress=say)
 
@@ -593,9 +593,9 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
         http://127.0.0.1:7878/query
     """
+    from .cache import store_path
     from .serve import is_loopback
     from .serve import serve as serve_store
-    from .store import store_path
 
     if state.endpoint is not None:
         raise click.UsageError("serve serves the embedded store; --endpoint does not apply")

@@ -32,11 +32,10 @@ from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 from urllib.parse import parse_qs, urlsplit
 
 from pyoxigraph import (
-    NamedNode,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
@@ -146,12 +145,14 @@ def _text(status: int, message: str) -> Reply:
 
 def answer(store: LocalStore, request: Request, max_rows: int) -> Reply:
     """Run one query and serialize at most ``max_rows`` rows or triples of its answer."""
-    dataset: dict[str, Any] = {}
-    if request.default_graphs or request.named_graphs:
-        dataset["default_graph"] = [NamedNode(g) for g in request.default_graphs]
-        dataset["named_graphs"] = [NamedNode(g) for g in request.named_graphs]
+    dataset = bool(request.default_graphs or request.named_graphs)
     try:
-        result = store.oxigraph.query(request.sparql, prefixes=PREFIXES, **dataset)
+        result = store.query(
+            request.sparql,
+            prefixes=PREFIXES,
+            default_graph=request.default_graphs if dataset else None,
+            named_graphs=request.named_graphs if dataset else None,
+        )
         offered = RESULT_TYPES if isinstance(result, QuerySolutions | QueryBoolean) else GRAPH_TYPES
         media = negotiate(request.accept, list(offered))
         if media is None:
