@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from fmgraph.cache import cache_dir, open_store, store_path
 from fmgraph.errors import DataError
 from fmgraph.store import SNAPSHOT
-from fmgraph.cache import cache_dir, open_store, store_path
 
 
 def _count(store_dir: Path) -> int:
@@ -206,3 +206,28 @@ def test_the_database_is_closed_before_it_is_renamed_into_place(
     monkeypatch.setattr(Path, "rename", rename_if_closed)
     store_path(tiny_copy)
     assert opened
+
+
+class _Facade:
+    """A GraphStore that is only the interface: no `.oxigraph` to reach into."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        if name not in ("query", "triples", "named_graphs", "dump"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_export_and_serve_use_only_the_store_interface(tiny_store: object) -> None:
+    from fmgraph.export import export_bytes
+    from fmgraph.serve import Request, answer
+
+    facade = _Facade(tiny_store)
+    for fmt in ("ntriples", "turtle"):
+        assert export_bytes(facade, fmt) == export_bytes(tiny_store, fmt)  # type: ignore[arg-type]
+    request = Request("SELECT ?s WHERE { ?s a fm:Concept } ORDER BY ?s", "text/csv")
+    via_facade = answer(facade, request, 100)  # type: ignore[arg-type]
+    assert via_facade == answer(tiny_store, request, 100)  # type: ignore[arg-type]
+    assert via_facade.status == 200 and via_facade.body.count(b"\n") == 6

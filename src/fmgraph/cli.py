@@ -649,5 +649,56 @@ def push(state: State, push_endpoint: str | None, graph: str | None, store_url: 
     click.echo(f"pushed {pushed.triples} triples to {pushed.url}", err=True)
 
 
+@cli.group(name="cache")
+def cache_group() -> None:
+    """Inspect or empty the cache of built stores ($FMGRAPH_CACHE_DIR).
+
+    \b
+    Examples:
+      fmgraph cache info
+      fmgraph cache clear
+    """
+
+
+@cache_group.command(name="info")
+@format_option("text", "json")
+def cache_info_command(fmt: str) -> None:
+    """List the cached stores: key, triples, size, and whether each matches its manifest.
+
+    \b
+    Example:
+      fmgraph cache info --format json
+    """
+    from . import output
+    from .cache import cache_info
+
+    info = cache_info()
+    if fmt == "json":
+        emit(output.as_json(info))
+        return
+    lines = [f"cache directory: {info.directory}"]
+    for store in info.stores:
+        triples = "?" if store.triples is None else f"{store.triples:,}"
+        state = "ok" if store.problem is None else f"damaged: {store.problem}"
+        lines.append(f"store {store.key}: {triples} triples, {store.bytes:,} bytes, {state}")
+    lines.append(f"{len(info.stores)} stores; leftovers {info.leftover_bytes:,} bytes;"
+                 f" {info.total_bytes:,} bytes in all")  # fmt: skip
+    emit("\n".join(lines) + "\n")
+
+
+@cache_group.command(name="clear")
+def cache_clear_command() -> None:
+    """Remove every cached store; the next command builds the one it needs.
+
+    \b
+    Example:
+      fmgraph cache clear
+    """
+    from .cache import cache_dir, clear_cache
+
+    freed = clear_cache()
+    click.echo(f"removed the stores in {cache_dir()} ({freed:,} bytes)", err=True)
+
+
 def main() -> None:
     cli(prog_name="fmgraph")

@@ -45,7 +45,7 @@ from pyoxigraph import (
 
 from .errors import FmgraphError, QueryError
 from .query import check_read_only
-from .store import LocalStore
+from .store import GraphStore, LocalStore
 from .vocab import PREFIXES
 
 DEFAULT_HOST = "127.0.0.1"
@@ -143,7 +143,7 @@ def _text(status: int, message: str) -> Reply:
     return Reply(status, TEXT, (message + "\n").encode())
 
 
-def answer(store: LocalStore, request: Request, max_rows: int) -> Reply:
+def answer(store: GraphStore, request: Request, max_rows: int) -> Reply:
     """Run one query and serialize at most ``max_rows`` rows or triples of its answer."""
     dataset = bool(request.default_graphs or request.named_graphs)
     try:
