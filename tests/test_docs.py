@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from fmgraph.cli import cli
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+DOCS = Path(__file__).parents[1] / "docs"
 
 
 def _console_examples(*commands: str) -> list[tuple[str, str]]:
@@ -49,7 +50,8 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(name: str) 
     result = CliRunner().invoke(cli, [name, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output
-    assert f"fmgraph {name}" in README
+    docs = "".join(p.read_text(encoding="utf-8") for p in DOCS.glob("*.md"))
+    assert f"fmgraph {name}" in README + docs
 
 
 def test_exit_codes_table_matches_the_errors_module() -> None:
