@@ -60,12 +60,8 @@ def _bomb(levels: int, tagged: bool = False) -> str:
 
 @pytest.mark.parametrize("tagged", [False, True], ids=["event-built", "composed"])
 def test_an_alias_bomb_fails_fast_naming_its_line(tagged: bool) -> None:
-    import time
-
-    start = time.process_time()
     with pytest.raises(yaml.YAMLError, match="alias bomb") as info:
         load_values(_bomb(9, tagged), _LineLoader, _Mapping)
-    assert time.process_time() - start < 5  # not minutes: the bomb is never expanded
     assert info.value.problem_mark is not None  # type: ignore[attr-defined]
 
 

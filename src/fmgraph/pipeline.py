@@ -120,16 +120,18 @@ def _literals_checked(quads: Iterator[Quad], catalog: Catalog) -> Iterator[Quad]
             size = len(value.value.encode())
             if size > MAX_LITERAL_BYTES:
                 source, entry = source_of(catalog, str(quad.subject))
-                raise DataError([_too_long(source.file, source.line, entry, size)])
+                raise DataError([literal_too_long(source.file, source.line, entry, size)])
         yield quad
 
 
-def _too_long(file: str, line: int | None, entry: str | None, size: int) -> Problem:
+def literal_too_long(file: str, line: int | None, entry: str | None, size: int | None) -> Problem:
+    """The problem of a literal of ``size`` bytes (None: one the parser could not hold)."""
+    what = f"a literal of {size / 1048576:.1f} MiB" if size else "a statement over 16 MiB"
     return Problem(
         file,
         line,
         entry,
-        f"a literal of {size / 1048576:.1f} MiB: the limit is {MAX_LITERAL_BYTES // 1048576} MiB"
+        f"{what}: the limit is {MAX_LITERAL_BYTES // 1048576} MiB"
         " (the store's parser reads one statement into at most 16 MiB)",
     )
 
@@ -194,7 +196,9 @@ def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> bytes
                     if len(data) > MAX_LITERAL_BYTES:
                         for number, line in enumerate(batch, first_line):
                             if len(line) > MAX_LITERAL_BYTES:
-                                raise DataError([_too_long(str(path), number, None, len(line))])
+                                raise DataError(
+                                    [literal_too_long(str(path), number, None, len(line))]
+                                )
                     store.bulk_load(input=data, format=fmt)
                     first_line += len(batch)
         else:
@@ -212,7 +216,7 @@ def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> bytes
         problem = Problem(str(path), at + shift if at else None, None, f"RDF syntax: {message}")
         raise DataError([problem]) from e
     except MemoryError as e:  # the parser's 16 MiB statement buffer
-        raise DataError([_too_long(str(path), None, None, 16 * 1048576)]) from e
+        raise DataError([literal_too_long(str(path), None, None, None)]) from e
     except OSError as e:
         if not path.is_file():
             raise DataError([Problem(str(path), None, None, f"cannot read file: {e}")]) from e
@@ -226,7 +230,7 @@ def _file_literals_checked(quads: Iterator[Quad], path: Path) -> Iterator[Quad]:
         if isinstance(value, Literal) and len(value.value) * 4 > MAX_LITERAL_BYTES:
             size = len(value.value.encode())
             if size > MAX_LITERAL_BYTES:
-                raise DataError([_too_long(str(path), None, f"<{quad.subject}>", size)])
+                raise DataError([literal_too_long(str(path), None, f"<{quad.subject}>", size)])
         yield quad
 
 

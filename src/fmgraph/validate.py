@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import BlankNode, NamedNode, Triple, parse
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple, parse
 
 from .errors import DataError, Problem
 from .model import Catalog, Source
@@ -104,13 +104,26 @@ def validate_data(data_dir: Path) -> list[Problem]:
         triples = list(catalog_triples(catalog))
     except DataError as e:
         return e.problems
+    from .pipeline import MAX_LITERAL_BYTES, literal_too_long
+
     problems = shacl_problems(triples, catalog)
+    for t in triples:
+        if isinstance(t.object, Literal) and len(t.object.value) * 4 > MAX_LITERAL_BYTES:
+            size = len(t.object.value.encode())
+            if size > MAX_LITERAL_BYTES:
+                source, entry = source_of(catalog, str(t.subject))
+                problems.append(literal_too_long(source.file, source.line, entry, size))
     for path in catalog.rdf_files:
         try:
-            for _ in parse(path=str(path)):
-                pass
+            for quad in parse(path=str(path)):
+                value = quad.object
+                if isinstance(value, Literal) and len(value.value) * 4 > MAX_LITERAL_BYTES:
+                    size = len(value.value.encode())
+                    if size > MAX_LITERAL_BYTES:
+                        entry = f"<{quad.subject}>"
+                        problems.append(literal_too_long(str(path), None, entry, size))
         except (SyntaxError, ValueError) as e:
             problems.append(Problem(str(path), None, None, f"RDF syntax: {e}"))
         except MemoryError:  # Oxigraph's parsers read one statement into at most 16 MiB
-            problems.append(Problem(str(path), None, None, "a statement over 16 MiB"))
+            problems.append(literal_too_long(str(path), None, None, None))
     return problems
