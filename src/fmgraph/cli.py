@@ -167,9 +167,22 @@ def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
 @click.option("--name", help="Run a bundled query by name (see --list).")
 @click.option("--list", "list_", is_flag=True, help="List the bundled queries and exit.")
 @format_option("table", "csv", "tsv", "json", "turtle", default="table")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Seconds the query may run; then it is stopped and the command exits with 6.",
+)
 @pass_state
 def query(
-    state: State, sparql: str | None, file: Path | None, name: str | None, list_: bool, fmt: str
+    state: State,
+    sparql: str | None,
+    file: Path | None,
+    name: str | None,
+    list_: bool,
+    fmt: str,
+    timeout: float,
 ) -> None:
     """Run a read-only SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE).
 
@@ -199,7 +212,11 @@ def query(
         text = bundled_query(name).sparql
     else:
         text = sparql or ""
-    emit(output.query_result(run_query(state.store(), text), fmt))
+    from .deadline import run_with_deadline
+
+    store = state.store()
+    emit(run_with_deadline(lambda: output.query_result(run_query(store, text), fmt), timeout,
+                           "the query"))  # fmt: skip
 
 
 @cli.command()
