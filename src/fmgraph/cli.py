@@ -58,7 +58,7 @@ class State:
 
     def local_store(self) -> Any:
         """The embedded store of the data directory, built first if needed."""
-        from .store import open_store
+        from .cache import open_store
 
         return open_store(self.data_dir, progress=say)
 
@@ -255,9 +255,22 @@ def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
 @click.option("--list", "list_", is_flag=True, help="List the bundled queries and exit.")
 @format_option("table", "csv", "tsv", "json", "turtle", default="table")
 @store_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Seconds the query may run; then it is stopped and the command exits with 6.",
+)
 @pass_state
 def query(
-    state: State, sparql: str | None, file: Path | None, name: str | None, list_: bool, fmt: str
+    state: State,
+    sparql: str | None,
+    file: Path | None,
+    name: str | None,
+    list_: bool,
+    fmt: str,
+    timeout: float,
 ) -> None:
     """Run a read-only SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE).
 
@@ -287,7 +300,11 @@ def query(
         text = bundled_query(name).sparql
     else:
         text = sparql or ""
-    emit(output.query_result(run_query(state.store(), text), fmt))
+    from .deadline import run_with_deadline
+
+    store = state.store()
+    emit(run_with_deadline(lambda: output.query_result(run_query(store, text), fmt), timeout,
+                           "the query"))  # fmt: skip
 
 
 def background_option(f: F) -> F:
@@ -805,9 +822,9 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
         http://127.0.0.1:7878/query
     """
+    from .cache import store_path
     from .serve import is_loopback
     from .serve import serve as serve_store
-    from .store import store_path
 
     if not is_loopback(host):
         click.echo(f"Warning: listening on {host}: others on the network can query it", err=True)
@@ -853,6 +870,57 @@ def push(state: State, graph: str | None, store_url: str | None) -> None:
     store = state.local_store()
     pushed = push_graph(store, endpoint, graph=graph, store_url=store_url)
     click.echo(f"pushed {pushed.triples} triples to {pushed.url}", err=True)
+
+
+@cli.group(name="cache")
+def cache_group() -> None:
+    """Inspect or empty the cache of built stores ($FMGRAPH_CACHE_DIR).
+
+    \b
+    Examples:
+      fmgraph cache info
+      fmgraph cache clear
+    """
+
+
+@cache_group.command(name="info")
+@format_option("text", "json")
+def cache_info_command(fmt: str) -> None:
+    """List the cached stores: key, triples, size, and whether each matches its manifest.
+
+    \b
+    Example:
+      fmgraph cache info --format json
+    """
+    from . import output
+    from .cache import cache_info
+
+    info = cache_info()
+    if fmt == "json":
+        emit(output.as_json(info))
+        return
+    lines = [f"cache directory: {info.directory}"]
+    for store in info.stores:
+        triples = "?" if store.triples is None else f"{store.triples:,}"
+        state = "ok" if store.problem is None else f"damaged: {store.problem}"
+        lines.append(f"store {store.key}: {triples} triples, {store.bytes:,} bytes, {state}")
+    lines.append(f"{len(info.stores)} stores; leftovers {info.leftover_bytes:,} bytes;"
+                 f" {info.total_bytes:,} bytes in all")  # fmt: skip
+    emit("\n".join(lines) + "\n")
+
+
+@cache_group.command(name="clear")
+def cache_clear_command() -> None:
+    """Remove every cached store; the next command builds the one it needs.
+
+    \b
+    Example:
+      fmgraph cache clear
+    """
+    from .cache import cache_dir, clear_cache
+
+    freed = clear_cache()
+    click.echo(f"removed the stores in {cache_dir()} ({freed:,} bytes)", err=True)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ of=...)`` or ``among=...``), at the cost of those nodes rather than of the whole
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -116,13 +117,12 @@ SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
 def rows(store: GraphStore, sparql: str) -> Iterator[dict[str, Any]]:
     """Solutions of a SELECT as dicts of lexical values, ``None`` where a variable is unbound.
 
-    The result is serialized to SPARQL CSV by Oxigraph and read back with the csv module: a
-    row costs a fraction of what building one pyoxigraph term per value does, which is what
-    dominates a view of a million-triple graph.
+    The result is serialized to SPARQL TSV by Oxigraph and read back here: a row costs a
+    fraction of what building one pyoxigraph term per value does (300,000 rows: 0.40 s, the
+    solutions API 0.68 s, JSON 0.93 s), which is what dominates a view of a million-triple
+    graph. TSV writes every term in N-Triples syntax, so any IRI round-trips; CSV, read here
+    before, leaves an IRI with a comma unquoted.
     """
-    import csv
-    import io
-
     from pyoxigraph import QueryResultsFormat, QuerySolutions
 
     from .query import run_query
@@ -130,14 +130,38 @@ def rows(store: GraphStore, sparql: str) -> Iterator[dict[str, Any]]:
     result = run_query(store, sparql)
     if not isinstance(result, QuerySolutions):
         raise TypeError("rows() takes a SELECT query")
-    data = result.serialize(format=QueryResultsFormat.CSV) or b""
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    names = next(reader, [])
-    for record in reader:
-        if "" in record:  # unbound (an empty literal reads as unbound too, as in SPARQL CSV)
-            yield {name: value or None for name, value in zip(names, record, strict=True)}
-        else:
-            yield dict(zip(names, record, strict=True))
+    data = (result.serialize(format=QueryResultsFormat.TSV) or b"").decode("utf-8")
+    lines = data.split("\n")
+    lines.pop()  # after the last newline
+    names = [name[1:] for name in lines[0].split("\t")] if lines and lines[0] else []
+    for line in lines[1:]:
+        row: dict[str, Any] = {}
+        for name, term in zip(names, line.split("\t"), strict=True):
+            first = term[:1]
+            if first == "<":
+                row[name] = term[1:-1]
+            elif first == '"':
+                text = term[1 : term.rfind('"')]
+                row[name] = _unescape(text) if "\\" in text else text
+            else:  # a number or boolean in short form, a blank node, or "" (unbound)
+                row[name] = term or None
+        yield row
+
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """A string of an N-Triples literal with its escapes (ECHAR, UCHAR) resolved."""
+    return _ESCAPE.sub(
+        lambda m: (
+            chr(int(m.group(1) or m.group(2), 16))
+            if m.group(3) is None
+            else _ESCAPED.get(m.group(3), m.group(0))
+        ),
+        text,
+    )
 
 
 def node_count(store: GraphStore) -> int:

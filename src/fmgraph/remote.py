@@ -27,7 +27,7 @@ import os
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -42,9 +42,10 @@ from pyoxigraph import (
     Triple,
     parse,
     parse_query_results,
+    serialize,
 )
 
-from .errors import EndpointError, FmgraphError
+from .errors import EndpointError, FmgraphError, QueryError
 from .readonly import query_form
 from .store import GraphStore, QueryResult
 
@@ -70,7 +71,16 @@ class RemoteStore:
         self.timeout = timeout if timeout is not None else timeout_from_environment()
         self._graphs: list[str] | None = None
 
-    def query(self, sparql: str, prefixes: dict[str, str] | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        prefixes: dict[str, str] | None = None,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        if default_graph is not None or named_graphs is not None:
+            raise QueryError("a dataset (default or named graphs) is not sent to an endpoint")
         # Never run locally, not even on an empty store: the engine evaluates SERVICE at once.
         form = query_form(sparql)
         declared = {m.group(1) or "" for m in _DECLARED_PREFIX.finditer(sparql)}
@@ -89,6 +99,9 @@ class RemoteStore:
         body, media = self._post(_ALL_TRIPLES, GRAPH_ACCEPT)
         for quad in _parse_graph(body, media, self.endpoint):
             yield quad.triple
+
+    def dump(self, fmt: RdfFormat) -> bytes:
+        return serialize(self.triples(), format=fmt) or b""
 
     def named_graphs(self) -> list[str]:
         if self._graphs is None:  # asked before every query: fetch once

@@ -15,19 +15,27 @@ pyoxigraph in worker processes:
 - a query cannot be interrupted inside Rust from a Python thread, so a worker still running
   at the deadline is killed and replaced, and the client gets a 503;
 - bound to a loopback address, it answers only requests whose ``Host`` names a loopback
-  host, so a web page cannot reach it by pointing its own domain at 127.0.0.1 (DNS rebinding).
+  host, so a web page cannot reach it by pointing its own domain at 127.0.0.1 (DNS rebinding);
+- everything is bounded: a whole request must arrive within ``REQUEST_DEADLINE`` (a peer
+  trickling bytes is cut off, not only a silent one), an answer must be taken within
+  ``WRITE_DEADLINE``, at most ``MAX_CONNECTIONS`` connections are served at once (one more
+  gets a 503 at once), the kernel queues ``LISTEN_BACKLOG`` more, and an answer over
+  ``MAX_ANSWER_BYTES`` is a 507, never a worker killed by the engine's buffer limit.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import queue
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -36,18 +44,19 @@ from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
 from pyoxigraph import (
-    NamedNode,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
     parse_query_results,
+    serialize,
 )
 
 from .errors import FmgraphError, QueryError, QueryRefused
+from .export import EXPORT_PREFIXES
 from .readonly import check_read_only
 from .sandbox import deny_network
-from .store import LocalStore
+from .store import GraphStore, LocalStore
 from .vocab import PREFIXES
 
 DEFAULT_HOST = "127.0.0.1"
@@ -57,6 +66,11 @@ DEFAULT_MAX_ROWS = 10_000
 ENDPOINT_PATHS = ("/query", "/sparql")
 WRITE_PATHS = ("/update", "/store")
 MAX_BODY = 1 << 20  # bytes of a POSTed query
+MAX_ANSWER_BYTES = 64 << 20  # bytes of one answer; a larger one is refused with 507
+REQUEST_DEADLINE = 10.0  # seconds a connection has to send a whole request (or keep idle)
+WRITE_DEADLINE = 30.0  # seconds a client has to take a whole answer
+MAX_CONNECTIONS = 64  # connections served at once; one more is answered 503 and closed
+LISTEN_BACKLOG = 1024  # connections the kernel holds while all are busy (capped by somaxconn)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WORKER_START_TIMEOUT = 60.0
 TEXT = "text/plain; charset=utf-8"
@@ -145,14 +159,21 @@ def _text(status: int, message: str) -> Reply:
     return Reply(status, TEXT, (message + "\n").encode())
 
 
-def answer(store: LocalStore, request: Request, max_rows: int) -> Reply:
-    """Run one query and serialize at most ``max_rows`` rows or triples of its answer."""
-    dataset: dict[str, Any] = {}
-    if request.default_graphs or request.named_graphs:
-        dataset["default_graph"] = [NamedNode(g) for g in request.default_graphs]
-        dataset["named_graphs"] = [NamedNode(g) for g in request.named_graphs]
+def answer(store: GraphStore, request: Request, max_rows: int) -> Reply:
+    """Run one query and serialize at most ``max_rows`` rows or triples of its answer, and at
+    most ``MAX_ANSWER_BYTES`` bytes (a larger answer is a 507, not a cut-off document)."""
+    dataset = bool(request.default_graphs or request.named_graphs)
+
+    def run() -> Any:
+        return store.query(
+            request.sparql,
+            prefixes=PREFIXES,
+            default_graph=request.default_graphs if dataset else None,
+            named_graphs=request.named_graphs if dataset else None,
+        )
+
     try:
-        result = store.oxigraph.query(request.sparql, prefixes=PREFIXES, **dataset)
+        result = run()
         offered = RESULT_TYPES if isinstance(result, QuerySolutions | QueryBoolean) else GRAPH_TYPES
         media = negotiate(request.accept, list(offered))
         if media is None:
@@ -162,33 +183,88 @@ def answer(store: LocalStore, request: Request, max_rows: int) -> Reply:
             return Reply(200, fmt.media_type, result.serialize(format=fmt) or b"", False)
         if isinstance(result, QuerySolutions):
             fmt = RESULT_TYPES[media]
-            body, truncated = _solutions(result, fmt, max_rows)
-            return Reply(200, fmt.media_type, body, truncated)
-        from .export import rdf_bytes
-
+            if sum(1 for _ in islice(result, max_rows + 1)) <= max_rows:
+                # The whole answer fits the row cap: Oxigraph serializes it, natively, from a
+                # second evaluation (the first was consumed counting).
+                return Reply(200, fmt.media_type, _capped(run().serialize, fmt), False)
+            return Reply(200, fmt.media_type, _first_solutions(run(), fmt, max_rows), True)
         graph_fmt = GRAPH_TYPES[media]
         triples = list(islice(result, max_rows + 1))
-        body = rdf_bytes(triples[:max_rows], graph_fmt)
+
+        def write(output: Any, format: RdfFormat) -> None:
+            serialize(triples[:max_rows], output, format=format, prefixes=EXPORT_PREFIXES)
+
+        body = _capped(write, graph_fmt)
         return Reply(200, graph_fmt.media_type, body, len(triples) > max_rows)
     except SyntaxError as e:
         return _text(400, f"SPARQL syntax error: {e}")
-    except (OSError, ValueError) as e:
+    except _TooLarge:
+        return _text(
+            507,
+            f"the answer is larger than {MAX_ANSWER_BYTES // 1048576} MiB: ask for less"
+            " (LIMIT, fewer variables) or use fmgraph export",
+        )
+    except (OSError, ValueError, MemoryError) as e:
         return _text(500, f"the query failed: {e}")
 
 
-def _solutions(
-    result: QuerySolutions, fmt: QueryResultsFormat, max_rows: int
-) -> tuple[bytes, bool]:
+class _TooLarge(Exception):
+    pass
+
+
+class _CappedBuffer:
+    """A binary sink that refuses to grow past ``MAX_ANSWER_BYTES``."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.over = False
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > MAX_ANSWER_BYTES:
+            self.over = True
+            raise _TooLarge
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _capped(serialize_to: Callable[..., Any], fmt: Any) -> bytes:
+    """What ``serialize_to(output, format=fmt)`` writes; _TooLarge past the cap."""
+    sink = _CappedBuffer()
+    try:
+        serialize_to(sink, format=fmt)
+    except Exception:
+        if sink.over:  # pyoxigraph reports our refusal as its own error
+            raise _TooLarge from None
+        raise
+    return b"".join(sink.chunks)
+
+
+def _first_solutions(result: QuerySolutions, fmt: QueryResultsFormat, max_rows: int) -> bytes:
+    """The first ``max_rows`` solutions of ``result`` in ``fmt``.
+
+    pyoxigraph serializes whole answers only, but it parses TSV, whose terms are written
+    exactly as str() writes them: the first rows are rebuilt as TSV, parsed and serialized
+    in fmt. Only a cut answer takes this way; a row too big for the parser is a 507.
+    """
     variables = result.variables
-    rows = list(islice(result, max_rows + 1))
-    # pyoxigraph serializes whole answers only, but it parses TSV, whose terms are written
-    # exactly as str() writes them: rebuild the first rows as TSV, parse, serialize in fmt.
     lines = ["\t".join(str(v) for v in variables)]
-    lines += [
-        "\t".join("" if s[v] is None else str(s[v]) for v in variables) for s in rows[:max_rows]
-    ]
-    capped = parse_query_results("\n".join(lines) + "\n", format=QueryResultsFormat.TSV)
-    return capped.serialize(format=fmt) or b"", len(rows) > max_rows
+    size = 0
+    for s in islice(result, max_rows):
+        line = "\t".join("" if s[v] is None else str(s[v]) for v in variables)
+        size += len(line)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        lines.append(line)
+    try:
+        capped = parse_query_results("\n".join(lines) + "\n", format=QueryResultsFormat.TSV)
+        return _capped(capped.serialize, fmt)
+    except MemoryError:  # a row over the parser's 16 MiB buffer
+        raise _TooLarge from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,17 +419,117 @@ def host_name(header: str | None) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+_BUSY_TEXT = b"too many connections at once; try again later\n"
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n%s"
+    % (len(_BUSY_TEXT), _BUSY_TEXT)
+)
+
+
+class _Server(HTTPServer):
+    """Connections served by a pool of threads, at most ``max_connections`` at once (one more
+    is answered 503 and closed), with a real listen backlog.
+
+    Threads are started as connections need them and then kept: starting a thread per
+    connection cost more than the small query it served (p99 at 16 clients opening a
+    connection per request).
+    """
+
+    request_queue_size = LISTEN_BACKLOG
     endpoint: Endpoint
+
+    def __init__(self, address: tuple[str, int], max_connections: int) -> None:
+        self._max = max_connections
+        self._lock = threading.Lock()
+        self._busy = 0  # connections handed to the pool and not yet closed
+        self._idle = 0  # threads waiting for a connection and not yet promised one
+        self._threads = 0
+        self._connections: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            full = self._busy >= self._max
+            if not full:
+                self._busy += 1
+                start = self._idle == 0
+                if start:
+                    self._threads += 1
+                else:
+                    self._idle -= 1
+        if full:
+            try:  # answered here, on the accepting thread: a few bytes, never blocking long
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        self._connections.put((request, client_address))
+        if start:
+            threading.Thread(
+                target=self._serve_connections, name="fmgraph-http", daemon=True
+            ).start()
+
+    def _serve_connections(self) -> None:
+        while (item := self._connections.get()) is not None:
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                with self._lock:
+                    self._busy -= 1
+                    self._idle += 1
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._lock:
+            threads, self._threads = self._threads, 0
+        for _ in range(threads):
+            self._connections.put(None)
+
+
+class _DeadlineReader(socket.SocketIO):
+    """Reads a connection's socket with whatever is left of the handler's deadline as the
+    timeout of each read, so a peer trickling bytes is cut off when the deadline passes,
+    not only after a silence."""
+
+    def __init__(self, sock: socket.socket, handler: _Handler) -> None:
+        super().__init__(sock, "rb")
+        self._handler = handler
+
+    def readinto(self, b: Any) -> int | None:
+        remaining = self._handler.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request deadline passed")
+        self._handler.connection.settimeout(remaining)
+        return super().readinto(b)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "fmgraph"
-    timeout = 60  # seconds a client may take to send its request
+    timeout = REQUEST_DEADLINE
     disable_nagle_algorithm = True  # headers and body go out in two writes; don't hold the second
+    deadline = 0.0
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # no line per answered request: at 2,000 requests a second it is the log's cost
+
+    def handle_one_request(self) -> None:
+        # The whole request — line, headers, body — must arrive within REQUEST_DEADLINE of
+        # the moment the connection is ready for it; an idle keep-alive connection closes then.
+        self.deadline = time.monotonic() + REQUEST_DEADLINE
+        super().handle_one_request()
 
     def _host_refused(self) -> bool:
         hosts = self.server.endpoint.hosts
@@ -477,6 +653,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        self.connection.settimeout(WRITE_DEADLINE)  # sendall: for the whole answer
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -484,6 +661,54 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _interrupt(_signum: int, _frame: object) -> NoReturn:
     raise KeyboardInterrupt
+
+
+def make_server(
+    path: Path,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    workers: int | None = None,
+    cors: bool = False,
+    max_connections: int = MAX_CONNECTIONS,
+    say: Callable[[str], None] = lambda _message: None,
+) -> _Server:
+    """A server for the built store at ``path``, listening, its workers started; run it with
+    ``serve_forever()``, stop it with ``shutdown()``, then ``close_server()``."""
+    from .render import explorer_page
+
+    try:
+        server = _Server((host, port), max_connections)
+    except OSError as e:
+        raise FmgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+    pool: WorkerPool | None = None
+    try:
+        store = LocalStore(path)
+        page = explorer_page(store)
+        if not page.whole:
+            say("the graph is too big to browse whole: the explorer at / shows the concept map")
+        size = workers if workers is not None else max(2, min(4, os.cpu_count() or 1))
+        pool = WorkerPool(path, max_rows, size)
+        hosts = LOOPBACK_NAMES if is_loopback(host) else None
+        server.endpoint = Endpoint(
+            pool, store.named_graphs(), page.html.encode(), timeout, max_rows, cors, hosts
+        )
+    except BaseException:
+        server.server_close()
+        if pool is not None:
+            pool.close()
+        raise
+    return server
+
+
+def close_server(server: _Server) -> None:
+    """Close the listening socket and stop the workers."""
+    server.server_close()
+    endpoint = getattr(server, "endpoint", None)
+    if endpoint is not None:
+        endpoint.pool.close()
 
 
 def serve(
@@ -498,34 +723,19 @@ def serve(
     say: Callable[[str], None] = lambda _message: None,
 ) -> None:
     """Serve the built store at ``path`` until Ctrl-C or SIGTERM; ``say`` reports progress."""
-    from .render import explorer_page
-
-    try:
-        server = _Server((host, port), _Handler)
-    except OSError as e:
-        raise FmgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
-    pool: WorkerPool | None = None
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
+    server: _Server | None = None
     try:
-        store = LocalStore(path)
-        page = explorer_page(store)
-        if not page.whole:
-            say("the graph is too big to browse whole: the explorer at / shows the concept map")
-        size = workers if workers is not None else max(2, min(4, os.cpu_count() or 1))
-        pool = WorkerPool(path, max_rows, size)
-        hosts = LOOPBACK_NAMES if is_loopback(host) else None
-        server.endpoint = Endpoint(
-            pool, store.named_graphs(), page.html.encode(), timeout, max_rows, cors, hosts
-        )
+        server = make_server(path, host=host, port=port, timeout=timeout, max_rows=max_rows,
+                             workers=workers, cors=cors, say=say)  # fmt: skip
         url = f"http://{host}:{server.server_port}/"
         say(f"SPARQL endpoint at {url}query, explorer at {url} (Ctrl-C stops)")
         server.serve_forever()
     except KeyboardInterrupt:
         say("stopped")
     finally:
-        server.server_close()
-        if pool is not None:
-            pool.close()
+        if server is not None:
+            close_server(server)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
