@@ -39,9 +39,12 @@ class FmgraphGroup(click.Group):
 class State:
     """What the global options select: the data directory, or a remote endpoint, and the store."""
 
-    def __init__(self, data: Path | None, endpoint: str | None = None) -> None:
+    def __init__(
+        self, data: Path | None, endpoint: str | None = None, graph: str | None = None
+    ) -> None:
         self.data = data
         self.endpoint = endpoint
+        self.graph = graph
         self._store: Any = None
 
     @property
@@ -61,8 +64,10 @@ class State:
         if self._store is None and self.endpoint is not None:
             from .remote import RemoteStore
 
-            self._store = RemoteStore(self.endpoint)
+            self._store = RemoteStore(self.endpoint, graph=self.graph)
         elif self._store is None:
+            if self.graph is not None:
+                raise click.UsageError("--graph names a graph at the --endpoint server")
             self._store = self.local_store()
         return self._store
 
@@ -139,9 +144,14 @@ def say(message: str) -> None:
     " store. Credentials come from FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and"
     " FMGRAPH_ENDPOINT_PASSWORD.",
 )
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="With --endpoint: read this named graph of the server as the whole graph.",
+)
 @click.version_option(package_name="fmgraph")
 @click.pass_context
-def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
+def cli(ctx: click.Context, data: Path | None, endpoint: str | None, graph: str | None) -> None:
     """fmgraph: a foundation-model course's reading list as a knowledge graph.
 
     Sessions, works, topics and concepts with prerequisite links, held as RDF in an embedded
@@ -152,7 +162,7 @@ def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
       fmgraph path rlhf dpo
       fmgraph --endpoint http://127.0.0.1:7878/query path rlhf dpo
     """
-    ctx.obj = State(data, endpoint)
+    ctx.obj = State(data, endpoint, graph)
 
 
 @cli.command()
@@ -620,32 +630,66 @@ def serve(
     metavar="URL",
     help="The SPARQL query endpoint (default: the global --endpoint).",
 )
-@click.option("--graph", metavar="IRI", help="Replace this named graph, not the default graph.")
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="Replace this named graph (default: the global --graph, else the default graph).",
+)
 @click.option(
     "--store-url",
     metavar="URL",
     help="Graph Store Protocol URL; derived only for Oxigraph (…/query → …/store).",
 )
+@click.option(
+    "--update-url",
+    metavar="URL",
+    help="Push with SPARQL Update (DROP, INSERT DATA) to this URL, for servers with no graph"
+    " store.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Triples sent in one request; progress is shown after each.",
+)
 @pass_state
-def push(state: State, push_endpoint: str | None, graph: str | None, store_url: str | None) -> None:
+def push(
+    state: State,
+    push_endpoint: str | None,
+    graph: str | None,
+    store_url: str | None,
+    update_url: str | None,
+    chunk_size: int,
+) -> None:
     """Upload the built graph to a SPARQL server, replacing the target graph.
 
-    Uses the SPARQL 1.1 Graph Store Protocol (PUT of Turtle). Credentials come from
-    FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and FMGRAPH_ENDPOINT_PASSWORD.
+    Uses the SPARQL 1.1 Graph Store Protocol: a PUT of the first chunk, a POST of each
+    further one. Credentials come from FMGRAPH_ENDPOINT_TOKEN (Bearer), or
+    FMGRAPH_ENDPOINT_USER and FMGRAPH_ENDPOINT_PASSWORD (Digest or Basic, as the server asks).
 
     \b
     Examples:
       fmgraph push --endpoint http://127.0.0.1:7878/query
       fmgraph push --endpoint http://127.0.0.1:7878/query --graph https://example.org/fm
-      fmgraph push --store-url http://127.0.0.1:3030/ds/data
+      fmgraph push --store-url http://127.0.0.1:8890/sparql-graph-crud-auth --graph urn:fm
+      fmgraph push --update-url http://127.0.0.1:8000/ --graph urn:fm
     """
     from .remote import push as push_graph
 
     endpoint = push_endpoint or state.endpoint
-    if endpoint is None and store_url is None:
-        raise click.UsageError("give --endpoint URL (or --store-url URL) to push to")
+    if endpoint is None and store_url is None and update_url is None:
+        raise click.UsageError("give --endpoint URL (or --store-url or --update-url) to push to")
     store = state.local_store()
-    pushed = push_graph(store, endpoint, graph=graph, store_url=store_url)
+    pushed = push_graph(
+        store,
+        endpoint,
+        graph=graph or state.graph,
+        store_url=store_url,
+        update_url=update_url,
+        chunk=chunk_size,
+        progress=say,
+    )
     click.echo(f"pushed {pushed.triples} triples to {pushed.url}", err=True)
 
 
