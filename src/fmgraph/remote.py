@@ -156,14 +156,14 @@ class RemoteStore:
         if self.method == "direct":
             url = base + ("?" + urlencode(params) if params else "")
             headers["Content-Type"] = "application/sparql-query; charset=utf-8"
-            return self.client.request(url, "POST", sparql.encode(), headers)
+            return self.client.request(url, "POST", sparql.encode(), headers, self.endpoint)
         encoded = urlencode([*params, ("query", sparql)])
         if self.method == "get" or (
             self.method == "auto" and len(base) + 1 + len(encoded) <= GET_LIMIT
         ):
-            return self.client.request(f"{base}?{encoded}", "GET", None, headers)
+            return self.client.request(f"{base}?{encoded}", "GET", None, headers, self.endpoint)
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return self.client.request(base, "POST", encoded.encode(), headers)
+        return self.client.request(base, "POST", encoded.encode(), headers, self.endpoint)
 
 
 def query_form(sparql: str, prefixes: dict[str, str] | None = None) -> str:
@@ -302,10 +302,9 @@ def _update_sender(
         if first:
             client.request(url, "POST", f"DROP SILENT {target}".encode(), headers)
         if batch:
+            # N-Triples is SPARQL's triple syntax too. (rdflib undoes \\u escapes before it
+            # parses, so it misreads a literal backslash followed by u0041; Oxigraph does not.)
             data = (serialize(batch, format=RdfFormat.N_TRIPLES) or b"").decode()
-            # Codepoint escapes are undone before a SPARQL parser reads the text: keep a
-            # literal backslash-u from turning into the character it spells.
-            data = data.replace("\\u", "\\\\u").replace("\\U", "\\\\U")
             inner = f"GRAPH <{graph}> {{\n{data}}}" if graph is not None else data
             client.request(url, "POST", f"INSERT DATA {{\n{inner}}}".encode(), headers)
 
@@ -490,32 +489,38 @@ class Client:
             self.max_bytes = max_bytes_from_environment()
 
     def request(
-        self, url: str, method: str, data: bytes | None, headers: dict[str, str]
+        self,
+        url: str,
+        method: str,
+        data: bytes | None,
+        headers: dict[str, str],
+        shown: str | None = None,
     ) -> tuple[bytes, str]:
-        """Send one request; the body and media type of a 2xx answer, else EndpointError.
-        The whole exchange, redirects and an authentication round included, is bounded by
-        the timeout."""
+        """Send one request; the body and media type of a 2xx answer, else EndpointError
+        naming ``shown`` (default: ``url``). The whole exchange, redirects and an
+        authentication round included, is bounded by the timeout."""
         assert self.timeout is not None
+        shown = shown or url
         deadline = time.monotonic() + self.timeout
         origin = _origin(url)
         current = url
         for _hop in range(_REDIRECTS + 1):
             trusted = _origin(current) == origin  # credentials go nowhere else
-            answer = self._exchange(current, method, data, headers, deadline, trusted)
+            answer = self._exchange(current, method, data, headers, deadline, trusted, shown)
             if answer.status == 401 and trusted and self._learn(answer, origin):
-                answer = self._exchange(current, method, data, headers, deadline, trusted)
+                answer = self._exchange(current, method, data, headers, deadline, trusted, shown)
             if 300 <= answer.status < 400 and answer.status != 304:
                 location = answer.headers.get("Location")
                 if method != "GET" or not location:
                     raise EndpointError(
-                        f"{url} answered {method} with a redirect (HTTP {answer.status})"
+                        f"{shown} answered {method} with a redirect (HTTP {answer.status})"
                         + (f" to {self._scrub(location)}" if location else "")
                         + ": fmgraph follows no redirect of a query or upload;"
                         " give the URL it points to"
                     )
                 current = urljoin(current, location)
                 if urlsplit(current).scheme not in ("http", "https"):
-                    raise EndpointError(f"{url} redirected to a URL that is not http(s)")
+                    raise EndpointError(f"{shown} redirected to a URL that is not http(s)")
                 continue
             if 200 <= answer.status < 300:
                 return answer.body, answer.headers.get_content_type()
@@ -530,10 +535,10 @@ class Client:
                     " or FMGRAPH_ENDPOINT_TOKEN)"
                 )
             raise EndpointError(
-                f"{url} answered {method} with HTTP {answer.status} {answer.reason}"
+                f"{shown} answered {method} with HTTP {answer.status} {answer.reason}"
                 + (f": {detail}" if detail else "")
             )
-        raise EndpointError(f"{url} redirected more than {_REDIRECTS} times")
+        raise EndpointError(f"{shown} redirected more than {_REDIRECTS} times")
 
     def _learn(self, answer: _Answer, origin: str) -> bool:
         """Pick the scheme a 401 asks for; False when there is nothing new to try."""
@@ -574,12 +579,13 @@ class Client:
         headers: dict[str, str],
         deadline: float,
         trusted: bool,
+        shown: str,
     ) -> _Answer:
         parts = urlsplit(url)
         path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise EndpointError(self._timed_out(url))
+            raise EndpointError(self._timed_out(shown))
         connection_type = (
             http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
@@ -607,16 +613,23 @@ class Client:
             response = connection.getresponse()
             limit = self.max_bytes if 200 <= response.status < 300 else _ERROR_BODY
             assert limit is not None
-            body = self._read(response, limit, url, strict=200 <= response.status < 300)
+            body = self._read(response, limit, shown, strict=200 <= response.status < 300)
+            if expired.is_set():  # the watchdog cut the answer short: it reads as an end
+                raise EndpointError(self._timed_out(shown))
+            length = response.getheader("Content-Length") or ""
+            if length.isdigit() and len(body) < min(int(length), limit):
+                raise EndpointError(
+                    f"the connection to {shown} broke off after {len(body):,} of {length} bytes"
+                )
             return _Answer(response.status, response.reason, response.headers, body)
         except EndpointError:
             raise
         except (OSError, http.client.HTTPException) as e:
             if expired.is_set() or isinstance(e, TimeoutError):
-                raise EndpointError(self._timed_out(url)) from e
+                raise EndpointError(self._timed_out(shown)) from e
             if isinstance(e, ConnectionRefusedError | socket.gaierror):
-                raise EndpointError(f"cannot reach {url}: {e.strerror or e}") from e
-            raise EndpointError(f"the connection to {url} failed: {e or type(e).__name__}") from e
+                raise EndpointError(f"cannot reach {shown}: {e.strerror or e}") from e
+            raise EndpointError(f"the connection to {shown} failed: {e or type(e).__name__}") from e
         finally:
             watchdog.cancel()
             connection.close()
