@@ -412,6 +412,14 @@ def render(
     write_output(page.html.encode(), output)
     if output != "-":
         click.echo(f"wrote {output}: {page.nodes} nodes, {page.links} links", err=True)
+    from .graphview import unidentified_count
+
+    if missing := unidentified_count(state.store()):
+        click.echo(
+            f"note: {missing} nodes have no dcterms:identifier; they are named by their label"
+            " or IRI",
+            err=True,
+        )
     if page.whole and page.nodes > BROWSER_NODES:
         click.echo(
             f"note: a browser draws about {BROWSER_NODES:,} nodes smoothly; for a graph this "

@@ -139,6 +139,9 @@ def stats_text(stats: Stats) -> str:
     lines += [f"  {k:<28} {v:>8}" for k, v in stats.classes.items()]
     lines += ["", "triples by relation:"]
     lines += [f"  {k:<28} {v:>8}" for k, v in stats.relations.items()]
+    if stats.without_identifier:
+        lines += ["", f"nodes without dcterms:identifier: {stats.without_identifier}"
+                  " (listed under their label or IRI)"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
