@@ -69,8 +69,8 @@ def update(page: Path) -> bool:
 
 
 def main() -> None:
-    pages = [Path(p).resolve() for p in sys.argv[1:]] or [
-        ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]  # fmt: skip
+    every = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
+    pages = [Path(p).resolve() for p in sys.argv[1:]] or every
     for page in pages:
         if update(page):
             print(f"updated {page.relative_to(ROOT)}")

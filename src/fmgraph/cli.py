@@ -45,9 +45,12 @@ class State:
     #: in-process leave it off, since the filter cannot be lifted.
     deny_network = False
 
-    def __init__(self, data: Path | None, endpoint: str | None = None) -> None:
+    def __init__(
+        self, data: Path | None, endpoint: str | None = None, graph: str | None = None
+    ) -> None:
         self.data = data
         self.endpoint = endpoint
+        self.graph = graph
         self._store: Any = None
 
     @property
@@ -67,8 +70,10 @@ class State:
         if self._store is None and self.endpoint is not None:
             from .remote import RemoteStore
 
-            self._store = RemoteStore(self.endpoint)
+            self._store = RemoteStore(self.endpoint, graph=self.graph)
         elif self._store is None:
+            if self.graph is not None:
+                raise click.UsageError("--graph names a graph at the --endpoint server")
             self._store = self.local_store()
             if State.deny_network:
                 from .sandbox import deny_network
@@ -224,9 +229,14 @@ def say(message: str) -> None:
 @click.group(cls=FmgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False), help=DATA_HELP)
 @click.option("--endpoint", metavar="URL", help=ENDPOINT_HELP)
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="With --endpoint: read this named graph of the server as the whole graph.",
+)
 @click.version_option(package_name="fmgraph")
 @click.pass_context
-def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
+def cli(ctx: click.Context, data: Path | None, endpoint: str | None, graph: str | None) -> None:
     """fmgraph: a foundation-model course's reading list as a knowledge graph.
 
     Sessions, works, topics and concepts with prerequisite links, held as RDF in an embedded
@@ -239,7 +249,7 @@ def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
       fmgraph --endpoint http://127.0.0.1:7878/query path rlhf dpo
       fmgraph stats --data my-course/
     """
-    ctx.obj = State(data, endpoint)
+    ctx.obj = State(data, endpoint, graph)
 
 
 @cli.command()
@@ -627,6 +637,14 @@ def render(
     write_output(ending_in_newline(page.html.encode()), output)
     if output != "-":
         wrote(output, f"{page.nodes} nodes, {page.links} links")
+    from .graphview import unidentified_count
+
+    if missing := unidentified_count(state.store()):
+        click.echo(
+            f"note: {missing} nodes have no dcterms:identifier; they are named by their label"
+            " or IRI",
+            err=True,
+        )
     if page.whole and page.nodes > BROWSER_NODES:
         click.echo(
             f"note: a browser draws about {BROWSER_NODES:,} nodes smoothly; for a graph this "
@@ -841,34 +859,67 @@ def serve(
 
 
 @cli.command()
-@click.option("--graph", metavar="IRI", help="Replace this named graph, not the default graph.")
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="Replace this named graph (default: the global --graph, else the default graph).",
+)
 @click.option(
     "--store-url",
     metavar="URL",
     help="Graph Store Protocol URL; derived only for Oxigraph (…/query → …/store).",
 )
+@click.option(
+    "--update-url",
+    metavar="URL",
+    help="Push with SPARQL Update (DROP, INSERT DATA) to this URL, for servers with no graph"
+    " store.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Triples sent in one request; progress is shown after each.",
+)
 @data_option
 @functools.partial(endpoint_option, help="The SPARQL query endpoint to push to.")
 @pass_state
-def push(state: State, graph: str | None, store_url: str | None) -> None:
+def push(
+    state: State,
+    graph: str | None,
+    store_url: str | None,
+    update_url: str | None,
+    chunk_size: int,
+) -> None:
     """Upload the built graph to a SPARQL server, replacing the target graph.
 
-    Uses the SPARQL 1.1 Graph Store Protocol (PUT of Turtle). Credentials come from
-    FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and FMGRAPH_ENDPOINT_PASSWORD.
+    Uses the SPARQL 1.1 Graph Store Protocol: a PUT of the first chunk, a POST of each
+    further one. Credentials come from FMGRAPH_ENDPOINT_TOKEN (Bearer), or
+    FMGRAPH_ENDPOINT_USER and FMGRAPH_ENDPOINT_PASSWORD (Digest or Basic, as the server asks).
 
     \b
     Examples:
       fmgraph push --endpoint http://127.0.0.1:7878/query
       fmgraph push --endpoint http://127.0.0.1:7878/query --graph https://example.org/fm
-      fmgraph push --store-url http://127.0.0.1:3030/ds/data
+      fmgraph push --store-url http://127.0.0.1:8890/sparql-graph-crud-auth --graph urn:fm
+      fmgraph push --update-url http://127.0.0.1:8000/ --graph urn:fm
     """
     from .remote import push as push_graph
 
     endpoint = state.endpoint
-    if endpoint is None and store_url is None:
-        raise click.UsageError("give --endpoint URL (or --store-url URL) to push to")
+    if endpoint is None and store_url is None and update_url is None:
+        raise click.UsageError("give --endpoint URL (or --store-url or --update-url) to push to")
     store = state.local_store()
-    pushed = push_graph(store, endpoint, graph=graph, store_url=store_url)
+    pushed = push_graph(
+        store,
+        endpoint,
+        graph=graph or state.graph,
+        store_url=store_url,
+        update_url=update_url,
+        chunk=chunk_size,
+        progress=say,
+    )
     click.echo(f"pushed {pushed.triples} triples to {pushed.url}", err=True)
 
 

@@ -27,20 +27,28 @@ if TYPE_CHECKING:  # networkx loads when a view is built: `stats` and `show` nee
     import networkx as nx
 
 from .gcpause import paused_gc
-from .names import SEPARATOR
+from .names import SEPARATOR, iri_name, label_order
 from .store import GraphStore
 
 # Every view query is kept plain (no OPTIONAL over several patterns, no GROUP BY), one per
 # attribute or relation, and joined here: Oxigraph plans such shapes as index walks, where an
 # OPTIONAL chain over a million triples is a full scan. Each has a ``%s`` where a scope goes:
 # nothing for the whole graph, or a ``VALUES`` binding its first variable to the nodes wanted.
-_ALL_CONCEPTS = "?c a fm:Concept ."
-_SOME_CONCEPTS = "VALUES ?c { %s } ?c a fm:Concept ."
+# A concept is an fm:Concept, or the skos:Concept of a thesaurus made elsewhere; its id is its
+# dcterms:identifier, else the end of its IRI, and every label it has (whatever the language)
+# is a name for it: the first skos:prefLabel, rdfs:label or schema:name is the one shown.
+_ALL_CONCEPTS = "VALUES ?kind { fm:Concept skos:Concept } ?c a ?kind ."
+_SOME_CONCEPTS = "VALUES ?c { %s } ?c a ?kind . FILTER(?kind IN (fm:Concept, skos:Concept))"
 _ANCESTORS = "SELECT ?c WHERE { <%s> fm:requires* ?c }"
 _ANCESTORS_WITH_BACKGROUND = "SELECT ?c WHERE { <%s> (fm:requires|fm:motivatedBy)* ?c }"
+_LABELS = ("label", "rdfs-label", "name")  # in the order a label is chosen
 _CONCEPT_QUERIES = {
-    "node": "SELECT ?c ?id ?label WHERE { %s ?c dcterms:identifier ?id ; skos:prefLabel ?label }",
-    "alias": "SELECT ?c ?alias WHERE { %s ?c skos:altLabel ?alias }",
+    "node": "SELECT DISTINCT ?c WHERE { %s }",
+    "id": "SELECT ?c ?v WHERE { %s ?c dcterms:identifier ?v }",
+    "label": "SELECT ?c ?v (LANG(?v) AS ?lang) WHERE { %s ?c skos:prefLabel ?v }",
+    "rdfs-label": "SELECT ?c ?v (LANG(?v) AS ?lang) WHERE { %s ?c rdfs:label ?v }",
+    "name": "SELECT ?c ?v (LANG(?v) AS ?lang) WHERE { %s ?c schema:name ?v }",
+    "alias": "SELECT ?c ?v WHERE { %s ?c skos:altLabel ?v }",
     "definition": "SELECT ?c ?definition WHERE { %s ?c skos:definition ?definition }",
     "topic": "SELECT ?c ?topic WHERE { %s ?c fm:inTopic/skos:prefLabel ?topic }",
     "requires": "SELECT ?c ?p WHERE { %s ?c fm:requires ?p }",
@@ -52,7 +60,7 @@ _CONCEPT_QUERIES = {
 }  # fmt: skip
 _SESSIONS = """
 SELECT ?s ?code ?title ?date WHERE {
-  %s ?s a fm:Session ; dcterms:identifier ?code .
+  %s ?s a fm:Session . OPTIONAL { ?s dcterms:identifier ?code }
   OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:date ?date }
 }
 """
@@ -81,7 +89,9 @@ _WORK_VALUES = {
     "authors": "SELECT ?w ?v WHERE { %s ?w dcterms:creator ?v }",
 }
 _TOPICS = """
-SELECT ?t ?id ?label WHERE { %s ?t a fm:Topic ; dcterms:identifier ?id ; skos:prefLabel ?label }
+SELECT ?t ?id ?label WHERE {
+  %s ?t a fm:Topic . OPTIONAL { ?t dcterms:identifier ?id } OPTIONAL { ?t skos:prefLabel ?label }
+}
 """
 _EDGES = {
     "introduces": "SELECT ?s ?o WHERE { %s ?s fm:introduces ?o }",
@@ -109,7 +119,13 @@ SELECT DISTINCT ?n WHERE {
 _VALUES_CHUNK = 500
 _NODE_COUNT = """
 SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
-  VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic } ?node a ?kind
+  VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind
+}
+"""
+_UNIDENTIFIED_COUNT = """
+SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
+  VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind
+  FILTER NOT EXISTS { ?node dcterms:identifier ?id }
 }
 """
 
@@ -170,6 +186,12 @@ def node_count(store: GraphStore) -> int:
     return int(row["n"])
 
 
+def unidentified_count(store: GraphStore) -> int:
+    """How many nodes of full_graph have no dcterms:identifier (named from label or IRI)."""
+    (row,) = rows(store, _UNIDENTIFIED_COUNT)
+    return int(row["n"])
+
+
 def rows_over(store: GraphStore, sparql: str, iris: Iterable[str]) -> list[dict[str, Any]]:
     """Rows of ``sparql`` with its ``%s`` filled by ``iris`` (in a ``VALUES``), a chunk at a
     time, so that no query text grows with the graph."""
@@ -226,18 +248,26 @@ def prerequisite_graph(
             return list(rows(store, sparql % _ALL_CONCEPTS))
         return rows_over(store, sparql % _SOME_CONCEPTS, among)
 
-    aliases: dict[str, list[str]] = {}
-    for r in query("alias"):
-        aliases.setdefault(r["c"], []).append(r["alias"])
+    nodes = [r["c"] for r in query("node")]
+    ids = {r["c"]: r["v"] for r in sorted(query("id"), key=lambda r: r["v"], reverse=True)}
+    names: dict[str, dict[str, set[tuple[int, str]]]] = {}
+    for which in (*_LABELS, "alias"):
+        for r in query(which):
+            names.setdefault(r["c"], {}).setdefault(which, set()).add(
+                label_order(r["v"], r.get("lang"))
+            )
     definitions = {r["c"]: r["definition"] for r in query("definition")}
     topics = {r["c"]: r["topic"] for r in query("topic")}
     import networkx as nx
 
     graph = nx.DiGraph()
-    for r in sorted(query("node"), key=lambda r: r["id"]):
-        c = r["c"]
-        graph.add_node(c, kind="concept", id=r["id"], label=r["label"],
-                       aliases=SEPARATOR.join(sorted(aliases.get(c, []))),
+    for c in sorted(nodes, key=lambda c: (ids.get(c) or iri_name(c), c)):
+        short = ids.get(c) or iri_name(c)
+        found = names.get(c, {})
+        label = next((min(found[w])[1] for w in _LABELS if w in found), short)
+        aliases = {v for values in found.values() for _, v in values} - {label}
+        graph.add_node(c, kind="concept", id=short, label=label,
+                       aliases=SEPARATOR.join(sorted(aliases)),
                        definition=definitions.get(c, ""), topic=topics.get(c, ""))  # fmt: skip
     links = [("requires", "reason")] + ([("motivatedBy", "motivation")] if background else [])
     for relation, reasons_of in reversed(links):  # a "requires" edge wins over a background one
@@ -271,14 +301,18 @@ def full_graph(
     import networkx as nx
 
     graph = nx.DiGraph()
-    for r in sorted(_select(store, _TOPICS, "t", nodes), key=lambda r: r["id"]):
-        graph.add_node(r["t"], kind="topic", id=r["id"], label=r["label"])
-    for r in sorted(_select(store, _SESSIONS, "s", nodes), key=lambda r: r["code"]):
+    topics = _select(store, _TOPICS, "t", nodes)
+    for r in sorted(topics, key=lambda r: (r["id"] or iri_name(r["t"]), r["label"] or "")):
+        short = r["id"] or iri_name(r["t"])
+        graph.add_node(r["t"], kind="topic", id=short, label=r["label"] or short)
+    sessions = _select(store, _SESSIONS, "s", nodes)
+    for r in sorted(sessions, key=lambda r: (r["code"] or iri_name(r["s"]), r["title"] or "")):
+        short = r["code"] or iri_name(r["s"])
         graph.add_node(
             r["s"],
             kind="session",
-            id=r["code"],
-            label=r["code"],
+            id=short,
+            label=short,
             title=r["title"] or "",
             date=r["date"] or "",
         )
@@ -293,9 +327,12 @@ def full_graph(
         for listed in found.values():
             listed.sort()
     first = {name: {w: listed[0] for w, listed in found.items()} for name, found in values.items()}
-    # A work with two titles keeps the first; a work without an id or title is not a node.
-    ids, titles, kinds_of = first["id"], first["title"], first["kind"]
-    for w in sorted(works & ids.keys() & titles.keys(), key=lambda w: (ids[w], titles[w])):
+    # A work with two titles keeps the first; one without an id is named by its IRI, one
+    # without a title by its id.
+    ids = {w: first["id"].get(w) or iri_name(w) for w in works}
+    titles = {w: first["title"].get(w) or ids[w] for w in works}
+    kinds_of = first["kind"]
+    for w in sorted(works, key=lambda w: (ids[w], titles[w])):
         graph.add_node(
             w,
             kind="work",

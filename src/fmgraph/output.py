@@ -64,9 +64,10 @@ def query_result(result: QueryResult, fmt: str) -> bytes:
         if fmt in _RESULT_FORMATS:
             return result.serialize(format=_RESULT_FORMATS[fmt]) or b""
         return (("true" if bool(result) else "false") + "\n").encode()
-    from .export import rdf_bytes
+    from .export import canonical_triples, rdf_bytes
 
-    return rdf_bytes(result, RdfFormat.TURTLE)
+    # Sorted: a graph has no order, and engines (local or --endpoint) each give their own.
+    return rdf_bytes(canonical_triples(result), RdfFormat.TURTLE)
 
 
 _RELATION_NOTES = {"introduces": " [introduces it]", "uses": " [uses it]"}
@@ -188,6 +189,9 @@ def stats_text(stats: Stats) -> str:
     lines += [f"  {k:<28} {v:>8}" for k, v in stats.classes.items()]
     lines += ["", "triples by relation:"]
     lines += [f"  {k:<28} {v:>8}" for k, v in stats.relations.items()]
+    if stats.without_identifier:
+        lines += ["", f"nodes without dcterms:identifier: {stats.without_identifier}"
+                  " (listed under their label or IRI)"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -547,6 +547,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", self.server.endpoint.page)
         elif url.path in ENDPOINT_PATHS:
             self._query(parse_qs(url.query, keep_blank_values=True))
+        elif (editor := _editor_asset(url.path)) is not None:
+            self._send(200, *editor)
         else:
             self._no_such_path(url.path)
 
@@ -657,6 +659,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _editor_asset(path: str) -> tuple[str, bytes] | None:
+    from .editor import asset
+
+    return asset(path)
 
 
 def _interrupt(_signum: int, _frame: object) -> NoReturn:
