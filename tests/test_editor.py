@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, sync_playwright
-from test_render_browser import ARGS, CHROMIUM
+from test_render_browser import ARGS
 from test_serve import http, running_server
 
 from fmgraph import editor
 from fmgraph.query import bundled_queries
 from fmgraph.vocab import PREFIXES
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 ASSETS = Path(editor.__file__).parent / "assets" / "yasgui"
 
@@ -29,9 +31,9 @@ def server(bundled_store: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(chromium: str) -> Iterator[Any]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             yield browser
         finally:
