@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,9 @@ def test_validate_clean_and_dirty(tiny_copy: Path) -> None:
         (lambda d: (d / "course.yaml").unlink(), "holds no data files"),
     ],
 )  # fmt: skip
-def test_bad_data_exits_3_naming_the_file(tiny_copy: Path, setup, needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_data_exits_3_naming_the_file(
+    tiny_copy: Path, setup: Callable[[Path], object], needle: str
+) -> None:
     setup(tiny_copy)
     code, out, err = run("path", "rlhf", "dpo", data=str(tiny_copy))
     assert code == 3 and out == ""
