@@ -124,7 +124,10 @@ def _commands(group: object = cli, prefix: str = "fmgraph") -> list[str]:
 def test_every_command_has_help_with_an_example_and_a_row_in_the_readme(command: str) -> None:
     result = CliRunner().invoke(cli, [*command.split()[1:], "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.output
+    description = result.output.partition("\nOptions:")[0].rstrip()
+    last_paragraph = description.rpartition("\n\n")[2].strip()
+    assert re.match(r"Examples?:\n", last_paragraph), f"{command} --help must end with examples"
+    assert "\n  fmgraph " in last_paragraph  # an example runs fmgraph
     assert re.search(rf"^\| `{command}( |`)", README, flags=re.M), command
 
 
