@@ -230,6 +230,16 @@ def test_data_is_accepted_before_or_after_the_command_with_the_same_answer() -> 
     assert invoke("path", "rlhf", "dpo", "--data", FIXTURE)[:2] == run("path", "rlhf", "dpo")[:2]
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_endpoint_is_used_before_or_after_the_command(where: str) -> None:
+    """An endpoint nothing listens on: the command must fail reaching it, not answer locally."""
+    endpoint = ["--endpoint", "http://127.0.0.1:9/query"]
+    argv = [*endpoint, "stats"] if where == "before" else ["stats", *endpoint]
+    code, out, err = invoke(*argv)
+    assert code == 5 and out == ""
+    assert err.startswith("Error: ") and "127.0.0.1:9" in err
+
+
 def test_data_after_an_import_subcommand_names_the_target(tmp_path: Path) -> None:
     posts = str(Path(__file__).parent / "fixtures" / "posts" / "good")
     code, out, err = invoke("import", "posts", posts, "--data", str(tmp_path / "mc"), "--dry-run")
