@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ! command -v python >/dev/null 2>&1; then
+  echo "bootstrap: no 'python' command. Make and activate a virtual environment first:" >&2
+  echo "  python3 -m venv .venv && . .venv/bin/activate" >&2
+  exit 1
+fi
+if [ "$(python -c 'import sys; print(sys.prefix != sys.base_prefix)')" != True ]; then
+  echo "bootstrap: warning: not in a virtual environment; pip installs into $(command -v python)" >&2
+fi
+
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
 command -v rapper >/dev/null 2>&1 || missing+=(raptor2-utils)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -205,7 +206,9 @@ def test_validate_clean_and_dirty(tiny_copy: Path) -> None:
         (lambda d: (d / "course.yaml").unlink(), "holds no data files"),
     ],
 )  # fmt: skip
-def test_bad_data_exits_3_naming_the_file(tiny_copy: Path, setup, needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_data_exits_3_naming_the_file(
+    tiny_copy: Path, setup: Callable[[Path], object], needle: str
+) -> None:
     setup(tiny_copy)
     code, out, err = run("path", "rlhf", "dpo", data=str(tiny_copy))
     assert code == 3 and out == ""
@@ -231,6 +234,16 @@ def test_data_is_accepted_before_or_after_the_command_with_the_same_answer() -> 
     assert before[0] == 0 and "fm:Concept" in before[1]
     assert invoke("stats", "--data", FIXTURE)[:2] == before[:2]
     assert invoke("path", "rlhf", "dpo", "--data", FIXTURE)[:2] == run("path", "rlhf", "dpo")[:2]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_endpoint_is_used_before_or_after_the_command(where: str) -> None:
+    """An endpoint nothing listens on: the command must fail reaching it, not answer locally."""
+    endpoint = ["--endpoint", "http://127.0.0.1:9/query"]
+    argv = [*endpoint, "stats"] if where == "before" else ["stats", *endpoint]
+    code, out, err = invoke(*argv)
+    assert code == 5 and out == ""
+    assert err.startswith("Error: ") and "127.0.0.1:9" in err
 
 
 def test_data_after_an_import_subcommand_names_the_target(tmp_path: Path) -> None:

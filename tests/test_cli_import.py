@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from fmgraph.cli import cli
 
@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "posts" / "good"
 
 
-def _run(*args: str):  # type: ignore[no-untyped-def]
+def _run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 

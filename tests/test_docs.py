@@ -55,12 +55,21 @@ def console_examples(page: Path) -> list[Example]:
 EXAMPLES = [example for page in PAGES for example in console_examples(page)]
 
 
-def test_every_console_line_is_an_fmgraph_command_with_its_output() -> None:
+def test_every_console_line_is_an_fmgraph_command() -> None:
     """Anything else (a shell set-up, a server that keeps running) belongs in a ```text block,
     which is not executed."""
     for example in EXAMPLES:
         where = f"{example.page}:{example.line}"
         assert example.command.startswith("$ fmgraph "), f"{where}: use ```text for this"
+
+
+def test_quick_start_installs_and_answers_then_tests() -> None:
+    """.ci/run executes these two lines in a fresh virtual environment, as root, no sudo."""
+    block = QUICKSTART.search(README)
+    assert block is not None
+    first, second = re.findall(r"^\$ (.*)$", block.group(0), flags=re.M)
+    assert "pip install ." in first and "&& fmgraph path " in first
+    assert "pytest" in second and "sudo" not in first + second
 
 
 def test_the_docs_show_at_least_five_queries_and_three_paths() -> None:
@@ -124,7 +133,10 @@ def _commands(group: object = cli, prefix: str = "fmgraph") -> list[str]:
 def test_every_command_has_help_with_an_example_and_a_row_in_the_readme(command: str) -> None:
     result = CliRunner().invoke(cli, [*command.split()[1:], "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.output
+    description = result.output.partition("\nOptions:")[0].rstrip()
+    last_paragraph = description.rpartition("\n\n")[2].strip()
+    assert re.match(r"Examples?:\n", last_paragraph), f"{command} --help must end with examples"
+    assert re.search(r"\n +fmgraph ", last_paragraph), f"{command}: no example runs fmgraph"
     assert re.search(rf"^\| `{command}( |`)", README, flags=re.M), command
 
 

@@ -19,13 +19,15 @@ RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rd
 
 
 @pytest.fixture(scope="module")
-def reference(bundled_store) -> Graph:  # type: ignore[no-untyped-def]
+def reference(bundled_store: LocalStore) -> Graph:
     """The store's triples, read back through rdflib from N-Triples."""
     return Graph().parse(data=export_bytes(bundled_store, "ntriples"), format="nt")
 
 
 @pytest.mark.parametrize("fmt", list(RDF_FORMATS))
-def test_every_rdf_format_round_trips_isomorphic(bundled_store, reference: Graph, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_rdf_format_round_trips_isomorphic(
+    bundled_store: LocalStore, reference: Graph, fmt: str
+) -> None:
     data = export_bytes(bundled_store, fmt)
     back = Graph().parse(data=data, format=RDFLIB_FORMATS[fmt])
     assert len(back) == len(reference) > 2000
@@ -33,7 +35,9 @@ def test_every_rdf_format_round_trips_isomorphic(bundled_store, reference: Graph
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "ntriples"])
-def test_second_parser_counts_the_same_triples(bundled_store, reference: Graph, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_second_parser_counts_the_same_triples(
+    bundled_store: LocalStore, reference: Graph, fmt: str
+) -> None:
     data = export_bytes(bundled_store, fmt)
     oxi = RdfFormat.TURTLE if fmt == "turtle" else RdfFormat.N_TRIPLES
     assert len(list(parse(data, oxi))) == len(reference)
@@ -49,7 +53,7 @@ def test_rapper_agrees_on_the_turtle(
     assert f"returned {len(reference)} triples" in done.stderr
 
 
-def test_turtle_uses_the_documented_prefixes(bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_turtle_uses_the_documented_prefixes(bundled_store: LocalStore) -> None:
     text = export_bytes(bundled_store, "turtle").decode()
     assert "@prefix fm: <https://w3id.org/fmgraph/vocab#> ." in text
     assert "concept:dpo " in text
@@ -126,7 +130,9 @@ def test_blank_nodes_of_rdf_files_are_named_canonically(
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
-def test_graph_exports_open_in_gephi_readers(bundled_store, fmt: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_graph_exports_open_in_gephi_readers(
+    bundled_store: LocalStore, fmt: str, tmp_path: Path
+) -> None:
     path = tmp_path / f"g.{fmt}"
     path.write_bytes(export_bytes(bundled_store, fmt))
     graph = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)

@@ -121,6 +121,15 @@ def test_remote_answer_is_exactly_the_local_one(endpoint: str, args: list[str]) 
     assert local[0] in (0, 1, 2)
 
 
+@pytest.mark.parametrize("args", [["path", "rlhf", "dpo"], ["stats", "--format", "json"]])
+def test_endpoint_after_the_command_is_the_endpoint_before_it(
+    endpoint: str, args: list[str]
+) -> None:
+    before = run("--endpoint", endpoint, *args)
+    assert run(*args, "--endpoint", endpoint) == before
+    assert before == run(*args) and before[0] == 0
+
+
 @pytest.mark.parametrize(
     "view", [[], ["--focus", "dpo", "--depth", "2"], ["--path", "attention", "lora"],
              ["--concepts"]],

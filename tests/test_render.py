@@ -26,6 +26,7 @@ from fmgraph.cli import cli
 from fmgraph.errors import NoPath, OutputError, UnknownName
 from fmgraph.graphview import full_graph, prerequisite_graph
 from fmgraph.paths import find_path
+from fmgraph.store import LocalStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny"
@@ -77,18 +78,19 @@ class Page(HTMLParser):
 
     def payload(self) -> dict[str, Any]:
         (text,) = [t for a, t in self.scripts if a.get("type") == "application/json"]
-        return json.loads(text)  # type: ignore[no-any-return]
+        payload: dict[str, Any] = json.loads(text)
+        return payload
 
 
 @pytest.fixture(scope="module")
-def xss_store():  # type: ignore[no-untyped-def]
+def xss_store() -> LocalStore:
     from fmgraph.store import open_store
 
     return open_store(XSS)
 
 
 @pytest.fixture(scope="module")
-def tiny_graph(tiny_store) -> nx.DiGraph:  # type: ignore[no-untyped-def]
+def tiny_graph(tiny_store: LocalStore) -> nx.DiGraph:
     return full_graph(tiny_store)
 
 
@@ -136,8 +138,8 @@ def test_focus_resolves_names_like_fmgraph_show(tiny_graph: nx.DiGraph) -> None:
      {"path": ("rlhf", "dpo")}],
 )  # fmt: skip
 def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_graphs(
-    bundled_store, options: dict[str, Any]
-) -> None:  # type: ignore[no-untyped-def]
+    bundled_store: LocalStore, options: dict[str, Any]
+) -> None:
     """The page is byte-identical to one cut from the whole graph: the same nodes, sizes,
     'needed by' counts and 'read in' lists."""
     from fmgraph import graphview
@@ -150,13 +152,17 @@ def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_g
     expected = render.render_html(view, title=view.graph["title"], context=whole)
     with pytest.MonkeyPatch.context() as mp:
         calls: list[object] = []
-        mp.setattr(render, "full_graph", lambda store, nodes=None, concepts=None:
-                   calls.append(nodes) or graphview.full_graph(store, nodes, concepts))  # fmt: skip
+
+        def spy(store: LocalStore, nodes: Any = None, concepts: Any = None) -> nx.DiGraph:
+            calls.append(nodes)
+            return graphview.full_graph(store, nodes, concepts)
+
+        mp.setattr(render, "full_graph", spy)
         assert render.build_page(bundled_store, **options).html == expected
     assert calls and all(nodes is not None for nodes in calls)
 
 
-def test_concepts_view_levels_foundations_first(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_concepts_view_levels_foundations_first(tiny_store: LocalStore) -> None:
     view = render.concepts_view(prerequisite_graph(tiny_store))
     levels = {view.nodes[n]["id"]: view.nodes[n]["level"] for n in view}
     assert levels == {"attention": 0, "transformer": 1, "rlhf": 2, "lora": 2, "dpo": 3}
@@ -166,7 +172,9 @@ def test_concepts_view_levels_foundations_first(tiny_store) -> None:  # type: ig
     assert len(view.edges) == 5
 
 
-def test_path_view_is_the_chain_with_its_readings(tiny_store, tiny_graph) -> None:  # type: ignore[no-untyped-def]
+def test_path_view_is_the_chain_with_its_readings(
+    tiny_store: LocalStore, tiny_graph: nx.DiGraph
+) -> None:
     view = render.path_view(tiny_graph, find_path(tiny_store, "attention", "dpo"))
     chain = [concept("attention"), concept("transformer"), concept("dpo")]
     assert set(view) == {*chain, work("attention-notes"), work("arxiv-2305.18290")}
@@ -182,7 +190,7 @@ def test_path_view_is_the_chain_with_its_readings(tiny_store, tiny_graph) -> Non
     assert view.graph["title"] == "From Attention to Direct preference optimization"
 
 
-def test_path_view_without_a_chain_is_no_path(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_path_view_without_a_chain_is_no_path(tiny_store: LocalStore) -> None:
     with pytest.raises(NoPath):
         render.build_page(tiny_store, path=("dpo", "attention"))
 
@@ -205,11 +213,11 @@ def test_dependents_survives_a_cycle() -> None:
 # --- page contents ---------------------------------------------------------------------------
 
 
-def tiny_page(tiny_store, **options: Any) -> Page:  # type: ignore[no-untyped-def]
+def tiny_page(tiny_store: LocalStore, **options: Any) -> Page:
     return Page(render.build_page(tiny_store, **options).html)
 
 
-def test_page_asks_no_other_host(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_page_asks_no_other_host(tiny_store: LocalStore) -> None:
     text = render.build_page(tiny_store).html
     page = Page(text)
     assert not [t for t, a in page.tags if t in ("script", "img", "iframe") and "src" in a]
@@ -230,13 +238,13 @@ def test_page_asks_no_other_host(tiny_store) -> None:  # type: ignore[no-untyped
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
 
 
-def test_page_inlines_vis_network_from_pyvis(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_page_inlines_vis_network_from_pyvis(tiny_store: LocalStore) -> None:
     page = tiny_page(tiny_store)
     vis = [s for a, s in page.scripts if "@version 9.1.2" in s]
     assert len(vis) == 1 and "vis-network" in vis[0]
 
 
-def test_payload_counts_and_order(tiny_store, tiny_graph) -> None:  # type: ignore[no-untyped-def]
+def test_payload_counts_and_order(tiny_store: LocalStore, tiny_graph: nx.DiGraph) -> None:
     payload = tiny_page(tiny_store).payload()
     assert len(payload["nodes"]) == tiny_graph.number_of_nodes() == 12
     assert len(payload["edges"]) == tiny_graph.number_of_edges()
@@ -251,13 +259,13 @@ def test_payload_counts_and_order(tiny_store, tiny_graph) -> None:  # type: igno
     assert len(styles) == len(payload["relations"])
 
 
-def test_sizes_grow_with_what_depends_on_a_concept(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_sizes_grow_with_what_depends_on_a_concept(tiny_store: LocalStore) -> None:
     nodes = {n["id"]: n for n in tiny_page(tiny_store).payload()["nodes"]}
     size = {name: nodes[concept(name)]["size"] for name in ("attention", "transformer", "dpo")}
     assert size["attention"] > size["transformer"] > size["dpo"]
 
 
-def test_tooltips_carry_what_the_issue_asks(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_tooltips_carry_what_the_issue_asks(tiny_store: LocalStore) -> None:
     nodes = {n["id"]: n for n in tiny_page(tiny_store).payload()["nodes"]}
     paper = nodes[work("arxiv-2203.02155")]["info"]
     assert paper["title"] == "Human feedback at scale"
@@ -274,7 +282,7 @@ def test_tooltips_carry_what_the_issue_asks(tiny_store) -> None:  # type: ignore
     assert ["Readings", "1 required, 1 further"] in session["rows"]
 
 
-def test_hostile_text_stays_data(xss_store) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_stays_data(xss_store: LocalStore) -> None:
     title = '<b>Course</b> & "friends" &amp; </script>'
     text = render.build_page(xss_store, title=title).html
     page = Page(text)
@@ -407,8 +415,8 @@ def test_cli_help_ends_with_examples() -> None:
 
 
 def test_the_served_explorer_is_the_whole_graph_unless_too_big_to_browse(
-    tiny_store, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    tiny_store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     page = render.explorer_page(tiny_store)
     assert page.whole and page.nodes == 12
     monkeypatch.setattr(render, "BROWSER_NODES", 11)

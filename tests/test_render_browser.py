@@ -8,7 +8,7 @@ Playwright's own browser download is not used: CI installs Debian's ``chromium``
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route, sy
 
 from fmgraph import render
 from fmgraph.graphview import full_graph, prerequisite_graph
-from fmgraph.names import normalize
+from fmgraph.names import node_names, normalize
 from fmgraph.paths import find_path
+from fmgraph.store import LocalStore
 
 pytestmark = pytest.mark.browser
 ARGS = [
@@ -71,7 +72,8 @@ class Opened:
     dialogs: list[str] = field(default_factory=list)
 
     def drawn(self) -> dict[str, Any]:
-        return self.page.evaluate(DRAWN)  # type: ignore[no-any-return]
+        drawn: dict[str, Any] = self.page.evaluate(DRAWN)
+        return drawn
 
     def click_node(self, node: str) -> None:
         where = self.page.evaluate(SCREEN, node)
@@ -88,6 +90,10 @@ class Opened:
         assert self.dialogs == []
 
 
+Opener = Callable[..., Opened]
+"""``open_page(html, name="page.html")``: the page opened from a file, its requests watched."""
+
+
 @pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -97,7 +103,7 @@ def browser(chromium: str) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_page(browser: Browser, tmp_path: Path) -> Iterator[Any]:
+def open_page(browser: Browser, tmp_path: Path) -> Iterator[Opener]:
     contexts = []
 
     def opener(html: str, name: str = "page.html") -> Opened:
@@ -139,13 +145,15 @@ def open_page(browser: Browser, tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def xss_store():  # type: ignore[no-untyped-def]
+def xss_store() -> LocalStore:
     from fmgraph.store import open_store
 
     return open_store(FIXTURES / "render-xss")
 
 
-def test_bundled_graph_draws_everything_offline(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_bundled_graph_draws_everything_offline(
+    open_page: Opener, bundled_store: LocalStore
+) -> None:
     graph = full_graph(bundled_store)
     opened = open_page(render.build_page(bundled_store).html)
     drawn = opened.drawn()
@@ -157,7 +165,7 @@ def test_bundled_graph_draws_everything_offline(open_page, bundled_store) -> Non
     opened.assert_clean()
 
 
-def test_search_focuses_the_node_named(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_search_focuses_the_node_named(open_page: Opener, tiny_store: LocalStore) -> None:
     opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
     for query, node in [
@@ -188,10 +196,12 @@ def test_search_focuses_the_node_named(open_page, tiny_store) -> None:  # type: 
     opened.assert_clean()
 
 
-def test_search_normalizes_exactly_like_python(open_page, tiny_store, bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_search_normalizes_exactly_like_python(
+    open_page: Opener, tiny_store: LocalStore, bundled_store: LocalStore
+) -> None:
     """The JavaScript port of fmgraph.names.normalize, on every name in the bundled data,
     on tricky strings, and on every character Python's Unicode database assigns."""
-    names = [n for _, d in full_graph(bundled_store).nodes(data=True) for n in render.node_names(d)]
+    names = [n for _, d in full_graph(bundled_store).nodes(data=True) for n in node_names(d)]
     names += ["ΟΔΟΣ", "Straße", "STRASSE", "İstanbul", "ﬁne-tuning", "Ǆ", "x²", "ᾳ", "ͺ", "ϲ"]
     names += [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in "CnCsCo"]
     opened = open_page(render.build_page(tiny_store).html)
@@ -202,7 +212,9 @@ def test_search_normalizes_exactly_like_python(open_page, tiny_store, bundled_st
     assert differ == []
 
 
-def test_hostile_title_displays_literally_and_runs_nothing(open_page, xss_store) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_title_displays_literally_and_runs_nothing(
+    open_page: Opener, xss_store: LocalStore
+) -> None:
     heading = '<img src=x onerror=alert(6)> & "Course" &amp;'
     opened = open_page(render.build_page(xss_store, title=heading).html)
     page = opened.page
@@ -235,7 +247,7 @@ def test_hostile_title_displays_literally_and_runs_nothing(open_page, xss_store)
     opened.assert_clean()
 
 
-def test_only_http_links_become_links(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_only_http_links_become_links(open_page: Opener) -> None:
     graph = nx.DiGraph()
     urls = "javascript:alert(1) data:text/html,hi vbscript:x //example.org/x http://a.example/ https://b.example/p?q=1&r=2"
     graph.add_node("w", kind="work", id="w", label="W", title="W", urls=urls, arxiv="2301.00001")
@@ -253,7 +265,7 @@ def test_only_http_links_become_links(open_page) -> None:  # type: ignore[no-unt
     opened.assert_clean()
 
 
-def test_focus_view_draws_the_neighbourhood(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_focus_view_draws_the_neighbourhood(open_page: Opener, bundled_store: LocalStore) -> None:
     graph = full_graph(bundled_store)
     expected = render.focus_view(graph, "dpo", 1)
     opened = open_page(render.build_page(bundled_store, focus="dpo", depth=1).html)
@@ -269,7 +281,9 @@ def test_focus_view_draws_the_neighbourhood(open_page, bundled_store) -> None:  
     opened.assert_clean()
 
 
-def test_concepts_view_draws_the_dag_in_levels(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_concepts_view_draws_the_dag_in_levels(
+    open_page: Opener, bundled_store: LocalStore
+) -> None:
     dag = prerequisite_graph(bundled_store)
     opened = open_page(render.build_page(bundled_store, concepts=True).html)
     drawn = opened.drawn()
@@ -283,7 +297,9 @@ def test_concepts_view_draws_the_dag_in_levels(open_page, bundled_store) -> None
     opened.assert_clean()
 
 
-def test_path_view_draws_the_chain_and_its_readings(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_path_view_draws_the_chain_and_its_readings(
+    open_page: Opener, bundled_store: LocalStore
+) -> None:
     result = find_path(bundled_store, "attention", "dpo")
     steps = result.chains[0].steps
     chain = [f"{ID}concept/{s.id}" for s in steps]
@@ -299,7 +315,9 @@ def test_path_view_draws_the_chain_and_its_readings(open_page, bundled_store) ->
     opened.assert_clean()
 
 
-def test_clicks_highlight_neighbourhood_and_prerequisites(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_clicks_highlight_neighbourhood_and_prerequisites(
+    open_page: Opener, tiny_store: LocalStore
+) -> None:
     opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
     dpo = f"{ID}concept/dpo"
@@ -337,7 +355,7 @@ def test_clicks_highlight_neighbourhood_and_prerequisites(open_page, tiny_store)
     opened.assert_clean()
 
 
-def test_kind_filter_and_print_layout(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_kind_filter_and_print_layout(open_page: Opener, tiny_store: LocalStore) -> None:
     graph = full_graph(tiny_store)
     opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
@@ -352,7 +370,7 @@ def test_kind_filter_and_print_layout(open_page, tiny_store) -> None:  # type: i
     opened.assert_clean()
 
 
-def test_edge_hover_shows_its_relation(open_page, tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_edge_hover_shows_its_relation(open_page: Opener, tiny_store: LocalStore) -> None:
     opened = open_page(render.build_page(tiny_store).html)
     page = opened.page
     dpo, rlhf = f"{ID}concept/dpo", f"{ID}concept/rlhf"
@@ -381,7 +399,7 @@ def test_edge_hover_shows_its_relation(open_page, tiny_store) -> None:  # type: 
 
 
 @pytest.mark.slow
-def test_two_thousand_nodes_settle_and_stay_responsive(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_two_thousand_nodes_settle_and_stay_responsive(open_page: Opener) -> None:
     graph = nx.DiGraph()
     for i in range(1500):
         graph.add_node(f"c{i}", kind="concept", id=f"c{i}", label=f"Concept {i}")

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pyoxigraph import QuerySolutions
 
 from fmgraph.cache import cache_dir, open_store, store_path
 from fmgraph.errors import DataError
@@ -134,7 +135,8 @@ def test_rdf_files_load_in_batches_beside_the_yaml(
     store = open_store(tiny_copy, progress=messages.append)
     result = run_query(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) (COUNT(*) AS ?t) "
                               "WHERE { ?s <https://example.org/p> ?o }")  # fmt: skip
-    (row,) = list(result)  # type: ignore[arg-type]
+    assert isinstance(result, QuerySolutions)
+    (row,) = list(result)
     assert (row["n"].value, row["t"].value) == (str(subjects), "7")
     assert "loaded 1 RDF file" in messages
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from .errors import DataError, FmgraphError
+from .errors import DataError, FmgraphError, OutputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -207,8 +207,6 @@ def emit(text: str | bytes) -> None:
 
 def check_output(output: str | None) -> None:
     """Fail at once, before any work, when ``output`` cannot be a file we write."""
-    from .errors import OutputError
-
     if output in (None, "-"):
         return
     folder = Path(output).parent  # click's Path(dir_okay=False) refuses a directory itself
