@@ -4,6 +4,8 @@ that docs/curriculum.md explains; a data change that breaks one must change the 
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -423,3 +425,49 @@ def test_every_assumption_is_honest_and_needed() -> None:
         for concept in session.get("assumes") or []:
             assert concept not in taught_before, (session["code"], concept)
         taught_before |= _taught(session)
+
+
+# ---------------------------------------------------------------- the changelog tells the truth
+
+CHANGELOG = (DATA.parent / "docs" / "curriculum.md").read_text(encoding="utf-8")
+
+
+def _changelog_console_examples() -> list[tuple[str, str]]:
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", CHANGELOG, flags=re.S):
+        for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
+            command, _, output = chunk.partition("\n")
+            if command.startswith("$ fmgraph "):
+                examples.append((command[2:], output))
+    return examples
+
+
+def test_the_changelog_has_an_audit_example() -> None:
+    assert [c for c, _ in _changelog_console_examples()] == ["fmgraph audit"]
+
+
+@pytest.mark.parametrize(("command", "expected"), _changelog_console_examples())
+def test_changelog_example_output_is_real(command: str, expected: str, bundled_store: Any) -> None:
+    from click.testing import CliRunner
+
+    from fmgraph.cli import cli
+
+    result = CliRunner().invoke(cli, shlex.split(command)[1:], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout_bytes.decode().replace("\r\n", "\n") == expected
+
+
+def test_the_changelog_counts_match_the_data() -> None:
+    assert f"{len(CONCEPTS)} concepts" in CHANGELOG
+    assert f"{len(WORKS)} works" in CHANGELOG
+    added = len(
+        re.findall(
+            r"^\| `[a-z0-9-]+` \|",
+            CHANGELOG.split("## Added concepts")[1].split("##")[0],
+            flags=re.M,
+        )
+    )
+    assert f"## Added concepts ({added})" in CHANGELOG
+    for target, size in [("dpo", 15), ("lora", 9), ("mixture-of-experts", 13), ("mixtral", 20)]:
+        assert len(closure(target)) + 1 == size
+        assert f"`{target}` {size}" in CHANGELOG
