@@ -129,6 +129,7 @@ def test_no_topic_takes_a_concept_name() -> None:
         ("pass@k", "pass-at-k"),
         ("Stable Diffusion", "stable-diffusion"),
         ("GPT-3", "gpt-3"),
+        ("RL", "reinforcement-learning"),
     ],
 )
 def test_a_specific_name_reaches_its_specific_concept(name: str, concept: str) -> None:

@@ -32,7 +32,11 @@ SEED = {
                 ["2206.07682", "2005.14165", "2108.07258", "2104.08691"], []),
 }  # fmt: skip
 # seed tags stored under another topic name (docs/curriculum.md, "Topics")
-TAG_TOPIC = {"Human Alignment": "Alignment", "Diffusion": "Diffusion methods"}
+TAG_TOPIC = {
+    "Human Alignment": "Alignment",
+    "Diffusion": "Diffusion methods",
+    "RL": "RL methods",
+}
 
 SEED_CONCEPTS = [
     "bag-of-words", "lsi", "lda", "word2vec", "glove", "fasttext", "rnn", "lstm", "seq2seq",
