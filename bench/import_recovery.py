@@ -21,8 +21,10 @@ from typing import Any
 
 import yaml
 
+from fmgraph.importing.identifiers import normalize_url
+from fmgraph.importing.posts import parse_post
+from fmgraph.importing.records import ImportedReading
 from fmgraph.names import normalize
-from fmgraph.posts import ImportedReading, normalize_url, parse_post
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "posts"

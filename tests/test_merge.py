@@ -8,13 +8,13 @@ import pytest
 import yaml
 
 from fmgraph.errors import DataError, OutputError
-from fmgraph.loader import load_catalog
-from fmgraph.merge import (
+from fmgraph.importing import (
     OWNED_FILES,
     ImportResult,
     import_bibtex,
     import_posts,
 )
+from fmgraph.loader import load_catalog
 from fmgraph.output import import_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -276,11 +276,12 @@ def test_a_failure_half_way_through_writing_puts_every_file_back(
 def test_a_result_that_would_not_load_is_never_written(
     tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fmgraph.merge
+    from fmgraph.importing import commands
+    from fmgraph.importing.yaml_edit import Edited
 
     before = _snapshot(tiny_copy)
     post = _post(tmp_path / "posts", "p.md", "title: T\ndesc: T-9\n", "### A\n- https://a.org/\n")
-    monkeypatch.setattr(fmgraph.merge, "_edit_file", lambda *args: "works: [oops\n")
+    monkeypatch.setattr(commands, "edit_text", lambda *args: Edited("works: [oops\n", "dump"))
     with pytest.raises(DataError, match="the import would make this invalid: YAML error"):
         import_posts(tiny_copy, [post])
     assert _snapshot(tiny_copy) == before

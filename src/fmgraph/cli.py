@@ -478,7 +478,7 @@ def import_posts(
       fmgraph --data my-course/ import posts _posts/2024-02-06-S5.md --dry-run
       fmgraph --data my-course/ import posts _posts/ --link-concepts --write-links
     """
-    from .merge import import_posts as run
+    from .importing import import_posts as run
 
     result = run(
         _import_dir(state),
@@ -523,7 +523,7 @@ def import_bibtex(
     Example:
       fmgraph --data my-course/ import bibtex readings.bib --session 2024-S5 --role further
     """
-    from .merge import import_bibtex as run
+    from .importing import import_bibtex as run
 
     result = run(
         _import_dir(state),

@@ -12,7 +12,7 @@ from .errors import QueryError
 from .vocab import compact
 
 if TYPE_CHECKING:
-    from .merge import ImportResult
+    from .importing import ImportResult
     from .paths import PathResult, PlanResult, Reading, Step
     from .show import NodeView
     from .stats import Stats

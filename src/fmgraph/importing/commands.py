@@ -1,0 +1,195 @@
+"""The import commands: read sources, plan the merge, edit the files, check and write.
+
+Where entries go:
+  * new topics, works and sessions are appended to files the importer owns:
+    ``imported-topics.yaml``, ``imported-works.yaml`` and ``imported-sessions.yaml``;
+  * an entry that already exists is updated in the file that holds it, whoever wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .plan import Merger
+from .records import Change, EntryUpdate, ImportedSession, ImportResult
+from .write import check, load_target, write_atomically
+from .yaml_edit import edit_text
+
+#: The files new entries are appended to, one per section.
+OWNED_FILES: dict[str, str] = {
+    "topics": "imported-topics.yaml",
+    "works": "imported-works.yaml",
+    "sessions": "imported-sessions.yaml",
+}
+_KEY_FIELD = {"topics": "id", "works": "id", "sessions": "code"}
+
+Progress = Callable[[str], None]
+
+
+def _relative(path: str | Path, data_dir: Path) -> str:
+    try:
+        return str(Path(path).relative_to(data_dir))
+    except ValueError:
+        return str(path)
+
+
+def merge_sessions(
+    data_dir: Path,
+    sessions: list[ImportedSession],
+    sources: list[str],
+    *,
+    dry_run: bool = False,
+    link_concepts: bool = False,
+    write_links: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Merge ``sessions`` into ``data_dir`` (created when missing) and report what changed."""
+    say = progress or (lambda message: None)
+    catalog = load_target(data_dir)
+    merger = Merger(catalog)
+    for session in sessions:
+        merger.session(session)
+    links = merger.link_concepts(write_links) if (link_concepts or write_links) else []
+
+    # What goes where.
+    comments = {
+        w.id: w.title[:60] + ("…" if len(w.title) > 60 else "")
+        for w in merger.works.values()
+        if w.id.startswith("arxiv-")
+    }
+    appends: dict[Path, dict[str, list[dict[str, Any]]]] = {}
+    updates: dict[Path, list[EntryUpdate]] = {}
+    changes: list[Change] = []
+    result = ImportResult(
+        data_dir=str(data_dir),
+        dry_run=dry_run,
+        sources=sources,
+        readings_read=sum(len(s.readings) for s in sessions),
+        links=links,
+        readings_added=merger.readings_added,
+    )
+
+    def new(section: str, values: dict[str, Any], detail: str) -> None:
+        path = data_dir / OWNED_FILES[section]
+        appends.setdefault(path, {}).setdefault(section, []).append(values)
+        key = values[_KEY_FIELD[section]]
+        changes.append(Change("add", section[:-1], key, detail, path.name))
+
+    for topic_id in merger.new_topics:
+        new("topics", {"id": topic_id, "label": merger.topics[topic_id]}, merger.topics[topic_id])
+        result.topics_added.append(topic_id)
+    for w in merger.works.values():
+        if not w.new:
+            continue
+        values: dict[str, Any] = {
+            "id": w.id,
+            "title": w.title,
+            "kind": w.kind,
+            "arxiv": w.arxiv,
+            "urls": w.urls,
+            "year": w.year,
+            "authors": w.authors,
+            "doi": w.doi,
+            "discusses": w.concepts,
+        }
+        new("works", values, f"{w.kind}: {w.title}")
+        result.works_added.append(w.id)
+    for code in merger.session_order:
+        s = merger.sessions[code]
+        if not s.new:
+            continue
+        values = {
+            "code": s.code,
+            "title": s.title,
+            "date": s.date,
+            "collection": s.collection,
+            "topics": s.topics,
+            "required": s.required,
+            "further": s.further,
+        }
+        detail = f"{s.title} ({len(s.required)} required, {len(s.further)} further)"
+        new("sessions", values, detail)
+        result.sessions_added.append(code)
+    for update in merger.updates.values():
+        path = Path(update.file)
+        updates.setdefault(path, []).append(update)
+        kind = update.section[:-1]
+        changes.append(
+            Change("update", kind, update.key, "; ".join(update.notes), _relative(path, data_dir))
+        )
+        (result.sessions_updated if kind == "session" else result.works_updated).append(update.key)
+    result.works_reused = list(merger.reused)
+    result.changes = changes
+
+    reported = [p for s in sessions for p in s.all_problems()] + merger.reported
+    unique = {(p.file, p.line, p.entry, p.message): p for p in reported}
+    result.reported = [unique[k] for k in sorted(unique, key=lambda k: (k[0], k[1] or 0, k[3]))]
+    if not changes:
+        return result
+
+    say("rendering data files")
+    contents: dict[Path, str] = {}
+    for path in sorted(set(appends) | set(updates)):
+        original = path.read_text(encoding="utf-8-sig") if path.exists() else None
+        contents[path] = edit_text(
+            original, appends.get(path, {}), updates.get(path, []), comments, str(path)
+        ).text
+    say("checking the result")
+    check(data_dir, contents)
+    result.files_written = sorted(_relative(p, data_dir) for p in contents)
+    if not dry_run:
+        say(f"writing {len(contents)} file(s)")
+        write_atomically(data_dir, contents)
+    return result
+
+
+def import_posts(
+    data_dir: Path,
+    paths: Iterable[Path],
+    *,
+    dry_run: bool = False,
+    link_concepts: bool = False,
+    write_links: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import course posts (files, or folders searched for ``*.md``) into ``data_dir``."""
+    from .posts import parse_posts
+
+    sessions = parse_posts(paths, progress)
+    return merge_sessions(
+        data_dir,
+        sessions,
+        [s.file for s in sessions],
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=progress,
+    )
+
+
+def import_bibtex(
+    data_dir: Path,
+    path: Path,
+    session: str,
+    role: str = "required",
+    *,
+    dry_run: bool = False,
+    link_concepts: bool = False,
+    write_links: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the entries of a BibTeX file into ``data_dir`` as readings of ``session``."""
+    from .bibtex import parse_bibtex
+
+    parsed = parse_bibtex(path, session, role)
+    return merge_sessions(
+        data_dir,
+        [parsed],
+        [str(path)],
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=progress,
+    )

@@ -1,0 +1,363 @@
+"""The merge plan: which works and sessions an import adds, and what it adds to known ones.
+
+A work already known (same arXiv id, DOI, normalized URL or normalized title) is reused and
+only gains what it lacked (URLs, arXiv id, DOI, year, authors); a session already known gains
+the readings, topics and fields it lacked, and keeps everything it had. Re-importing the same
+sources therefore plans nothing. The plan writes nothing: :mod:`.yaml_edit` turns it into file
+text and :mod:`.write` checks and writes that text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Problem
+from ..model import Catalog, Concept, Work
+from ..names import normalize
+from ..vocab import slug
+from .identifiers import guess_kind, normalize_url, unique_urls
+from .records import ConceptLink, EntryUpdate, ImportedReading, ImportedSession
+
+
+@dataclass
+class _WorkState:
+    """What is known of a work so far, existing or new, to match and merge readings into."""
+
+    id: str
+    title: str
+    kind: str
+    arxiv: str | None
+    doi: str | None
+    urls: list[str]
+    year: int | None
+    authors: list[str]
+    concepts: list[str]
+    new: bool
+
+    @classmethod
+    def of(cls, work: Work) -> _WorkState:
+        return cls(
+            work.id,
+            work.title,
+            work.kind,
+            work.arxiv,
+            work.doi,
+            list(work.urls),
+            work.year,
+            list(work.authors),
+            list(dict.fromkeys(work.introduces + work.discusses)),
+            new=False,
+        )
+
+
+@dataclass
+class _SessionState:
+    code: str
+    title: str
+    date: datetime.date | None
+    collection: str | None
+    topics: list[str]
+    required: list[str]
+    further: list[str]
+    new: bool
+
+
+def _identity(arxiv: str | None, doi: str | None, urls: Iterable[str], title: str) -> list[str]:
+    """The keys a work is recognised by, strongest first."""
+    keys = []
+    if arxiv:
+        keys.append(f"arxiv:{arxiv}")
+    if doi:
+        keys.append(f"doi:{doi.lower()}")
+    keys += [f"url:{normalize_url(u)}" for u in urls]
+    name = normalize(title)
+    if name:
+        keys.append(f"title:{name}")
+    return keys
+
+
+class Merger:
+    """Plans every change of one import against a loaded catalog; writes nothing."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.works: dict[str, _WorkState] = {}
+        self.index: dict[str, str] = {}
+        for work in catalog.works.values():
+            self._register(_WorkState.of(work))
+        self.sessions: dict[str, _SessionState] = {
+            s.code: _SessionState(
+                s.code,
+                s.title,
+                s.date,
+                s.collection,
+                list(s.topics),
+                list(s.required),
+                list(s.further),
+                new=False,
+            )
+            for s in catalog.sessions.values()
+        }
+        self.topics: dict[str, str] = {t.id: t.label for t in catalog.topics.values()}
+        self.new_topics: list[str] = []
+        self.updates: dict[tuple[str, str], EntryUpdate] = {}
+        self.reported: list[Problem] = []
+        self.touched: dict[str, None] = {}
+        self.reused: dict[str, None] = {}
+        self.readings_added = 0
+        self.session_order: list[str] = []
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _register(self, state: _WorkState) -> None:
+        self.works[state.id] = state
+        keys = _identity(state.arxiv, state.doi, state.urls, state.title)
+        if state.id.startswith("arxiv-") and not state.arxiv:
+            keys.insert(0, f"arxiv:{state.id[len('arxiv-') :]}")
+        for key in keys:
+            self.index.setdefault(key, state.id)
+
+    def _update(self, section: str, key: str) -> EntryUpdate:
+        """The pending update of an existing entry, created on first use."""
+        found = self.updates.get((section, key))
+        if found is None:
+            table: dict[str, Any] = getattr(self.catalog, section)
+            source = table[key].source
+            found = EntryUpdate(section, key, source.file, source.line)
+            self.updates[(section, key)] = found
+        return found
+
+    def _unique_id(self, base: str) -> str:
+        base = base or "work"
+        candidate, n = base, 2
+        while candidate in self.works:
+            candidate, n = f"{base}-{n}", n + 1
+        return candidate
+
+    # ------------------------------------------------------------------------ works
+
+    def _find(self, work: Work) -> str | None:
+        for key in _identity(work.arxiv, work.doi, work.urls, work.title):
+            found = self.index.get(key)
+            if found is None:
+                continue
+            state = self.works[found]
+            clash_arxiv = work.arxiv and state.arxiv and work.arxiv != state.arxiv
+            clash_doi = work.doi and state.doi and work.doi.lower() != state.doi.lower()
+            if not (clash_arxiv or clash_doi):
+                return found
+        return None
+
+    def work_for(self, work: Work) -> str:
+        """The id of the work a reading reads: an existing one merged with it, or a new one."""
+        found = self._find(work)
+        if found is None:
+            base = f"arxiv-{work.arxiv}" if work.arxiv else slug(work.title)
+            state = _WorkState(
+                id=self._unique_id(base),
+                title=work.title,
+                kind=work.kind,
+                arxiv=work.arxiv,
+                doi=work.doi,
+                urls=list(work.urls),
+                year=work.year,
+                authors=list(work.authors),
+                concepts=[],
+                new=True,
+            )
+            self._register(state)
+            self.touched[state.id] = None
+            return state.id
+        state = self.works[found]
+        self.touched[found] = None
+        if not state.new:
+            self.reused[found] = None
+        extra = unique_urls(work.urls, known=state.urls)
+        fill: dict[str, Any] = {}
+        if work.arxiv and not state.arxiv and f"arxiv:{work.arxiv}" not in self.index:
+            fill["arxiv"] = state.arxiv = work.arxiv
+        if work.doi and not state.doi and f"doi:{work.doi.lower()}" not in self.index:
+            fill["doi"] = state.doi = work.doi
+        if work.year and not state.year:
+            fill["year"] = state.year = work.year
+        if work.authors and not state.authors:
+            state.authors = list(work.authors)
+            fill["authors"] = list(work.authors)
+        state.urls.extend(extra)
+        if state.new:
+            state.kind = "paper" if state.arxiv else guess_kind(state.urls)
+        elif extra or fill:
+            update = self._update("works", found)
+            if extra:
+                update.add("urls", extra, "add URL " + ", ".join(extra))
+            for name, value in fill.items():
+                update.set[name] = value
+                shown = ", ".join(value) if isinstance(value, list) else value
+                update.notes.append(f"set {name} {shown}")
+        self._register(state)
+        return found
+
+    # ----------------------------------------------------------------------- topics
+
+    def topic_for(self, tag: str, session: ImportedSession) -> str | None:
+        key = slug(tag)
+        if not key:
+            session.problems.append(
+                Problem(
+                    session.file,
+                    session.line,
+                    f"session {session.code!r}",
+                    f"tag {tag!r} has no letters or digits; left out",
+                )
+            )
+            return None
+        wanted = normalize(tag)
+        for topic_id, label in self.topics.items():
+            if topic_id == key or normalize(label) == wanted:
+                return topic_id
+        self.topics[key] = tag
+        self.new_topics.append(key)
+        return key
+
+    # --------------------------------------------------------------------- sessions
+
+    def _report(self, session: ImportedSession, message: str) -> None:
+        self.reported.append(
+            Problem(session.file, session.line, f"session {session.code!r}", message)
+        )
+
+    def _readings(self, session: ImportedSession) -> list[tuple[str, str, ImportedReading]]:
+        """``(role, work id, reading)`` of a source, each work once."""
+        seen: dict[str, ImportedReading] = {}
+        result = []
+        for reading in session.readings:
+            work_id = self.work_for(reading.work)
+            if work_id in seen:
+                first = seen[work_id]
+                reading.report(
+                    f"reads the same work ({work_id}) as line {first.line}; kept once, "
+                    f"as {first.role}"
+                )
+                continue
+            seen[work_id] = reading
+            result.append((reading.role, work_id, reading))
+        return result
+
+    def session(self, session: ImportedSession) -> None:
+        """Plan the changes one imported session makes."""
+        topics = [t for t in (self.topic_for(tag, session) for tag in session.tags) if t]
+        readings = self._readings(session)
+        state = self.sessions.get(session.code)
+        if session.code not in self.session_order:
+            self.session_order.append(session.code)
+        if state is None:
+            if session.title is None:
+                self._report(
+                    session,
+                    "is a new session; it is titled by its code until you give it a title",
+                )
+            state = _SessionState(
+                session.code,
+                session.title or session.code,
+                session.date,
+                session.collection,
+                list(dict.fromkeys(topics)),
+                [w for role, w, _ in readings if role == "required"],
+                [w for role, w, _ in readings if role == "further"],
+                new=True,
+            )
+            self.sessions[session.code] = state
+            self.readings_added += len(readings)
+            return
+        if state.new:
+            self._report(session, "is also imported from an earlier source; merged into it")
+
+        def change(name: str, items: list[Any], note: str) -> None:
+            getattr(state, name).extend(items)
+            if not state.new:
+                self._update("sessions", session.code).add(name, items, note)
+
+        listed = set(state.required) | set(state.further)
+        for role, work_id, reading in readings:
+            if work_id in listed:
+                has = "required" if work_id in state.required else "further"
+                if has != role:
+                    reading.report(f"is {has} reading of session {session.code} already; kept so")
+                continue
+            listed.add(work_id)
+            change(role, [work_id], f"add {role} reading {work_id}")
+            self.readings_added += 1
+        new_topics = [t for t in dict.fromkeys(topics) if t not in state.topics]
+        if new_topics:
+            change("topics", new_topics, "add topic " + ", ".join(new_topics))
+        for name in ("date", "collection", "title"):
+            value = getattr(session, name)
+            current = getattr(state, name)
+            if value is None or value == current:
+                continue
+            if current is None or (name == "title" and current == session.code):
+                setattr(state, name, value)
+                if not state.new:
+                    update = self._update("sessions", session.code)
+                    update.set[name] = value
+                    update.notes.append(f"set {name} {value}")
+            else:
+                self._report(session, f"keeps its {name} {current!r} (the source says {value!r})")
+        if session.complete:
+            ids = {w for _, w, _ in readings}
+            missing = [w for w in state.required + state.further if w not in ids]
+            if missing:
+                self._report(
+                    session,
+                    f"{len(missing)} reading(s) of the data are not in this source and were "
+                    f"kept: {', '.join(missing)}",
+                )
+
+    # ------------------------------------------------------------------------ links
+
+    def link_concepts(self, write: bool) -> list[ConceptLink]:
+        """Concepts whose label or alias is a whole word of a touched work's title."""
+        patterns = [
+            (c, _name_patterns(c))
+            for c in sorted(self.catalog.concepts.values(), key=lambda c: c.id)
+        ]
+        links: list[ConceptLink] = []
+        for work_id in self.touched:
+            state = self.works[work_id]
+            found = []
+            for concept, names in patterns:
+                if concept.id in state.concepts:
+                    continue
+                for name, pattern in names:
+                    if pattern.search(state.title):
+                        found.append(ConceptLink(work_id, state.title, concept.id, name, write))
+                        break
+            links.extend(found)
+            if write and found:
+                ids = [link.concept for link in found]
+                state.concepts.extend(ids)
+                if not state.new:
+                    self._update("works", work_id).add(
+                        "discusses", ids, "link concept " + ", ".join(ids)
+                    )
+        return links
+
+
+def _name_patterns(concept: Concept) -> list[tuple[str, re.Pattern[str]]]:
+    """One pattern per label and alias, matching it as a whole word (plural allowed).
+
+    Short all-capital aliases (RLHF, LM) match only in capitals, so "lm" in a word does not.
+    """
+    patterns = []
+    for name in [concept.label, *concept.aliases]:
+        name = name.strip()
+        if not name:
+            continue
+        body = r"[\s\-]+".join(re.escape(part) for part in name.split())
+        flags = 0 if (name.isupper() and len(name) <= 6) else re.IGNORECASE
+        patterns.append((name, re.compile(rf"(?<!\w){body}(?:s|es)?(?!\w)", flags)))
+    return patterns
