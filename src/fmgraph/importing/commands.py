@@ -8,13 +8,14 @@ Where entries go:
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from .plan import Merger
 from .records import Change, EntryUpdate, ImportedSession, ImportResult
-from .write import check, load_target, write_atomically
+from .write import check, import_lock, load_target, recover, write_files_together
 from .yaml_edit import edit_text
 
 #: The files new entries are appended to, one per section.
@@ -45,8 +46,42 @@ def merge_sessions(
     write_links: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Merge ``sessions`` into ``data_dir`` (created when missing) and report what changed."""
+    """Merge ``sessions`` into ``data_dir`` (created when missing) and report what changed.
+
+    A real import holds the directory's import lock from before it reads the data until its
+    files are written, and first finishes a write an earlier import was killed in; a dry run
+    takes no lock and writes nothing.
+    """
     say = progress or (lambda message: None)
+    if dry_run:
+        return _merge(data_dir, sessions, sources, True, link_concepts, write_links, say)
+    created = not data_dir.exists()
+    try:
+        with import_lock(data_dir):
+            finished = recover(data_dir)
+            if finished:
+                say(f"finished an interrupted import: {', '.join(finished)}")
+            return _merge(data_dir, sessions, sources, False, link_concepts, write_links, say)
+    except BaseException:
+        if created:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        raise
+
+
+#: Files are renamed into place in this order of what they change, so that every step of a
+#: write leaves a directory that loads: a session's new readings are works already written.
+_SECTION_RANK = {"topics": 0, "works": 1, "sessions": 2}
+
+
+def _merge(
+    data_dir: Path,
+    sessions: list[ImportedSession],
+    sources: list[str],
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    say: Progress,
+) -> ImportResult:
     catalog = load_target(data_dir)
     merger = Merger(catalog)
     for session in sessions:
@@ -131,7 +166,12 @@ def merge_sessions(
 
     say("rendering data files")
     contents: dict[Path, str] = {}
-    for path in sorted(set(appends) | set(updates)):
+
+    def rank(path: Path) -> tuple[int, Path]:
+        sections = set(appends.get(path, {})) | {u.section for u in updates.get(path, [])}
+        return max(_SECTION_RANK[s] for s in sections), path
+
+    for path in sorted(set(appends) | set(updates), key=rank):
         original = path.read_text(encoding="utf-8-sig") if path.exists() else None
         contents[path] = edit_text(
             original, appends.get(path, {}), updates.get(path, []), comments, str(path)
@@ -141,7 +181,7 @@ def merge_sessions(
     result.files_written = sorted(_relative(p, data_dir) for p in contents)
     if not dry_run:
         say(f"writing {len(contents)} file(s)")
-        write_atomically(data_dir, contents)
+        write_files_together(data_dir, contents)
     return result
 
 
