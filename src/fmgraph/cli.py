@@ -538,6 +538,54 @@ def import_bibtex(
     _import_done(result, fmt)
 
 
+@import_group.command(name="site")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--course", help="Prefix every session code with CODE- (e.g. --course NLP24).")
+@click.option(
+    "--role",
+    type=click.Choice(["required", "further"]),
+    help="Give every reading this role instead of the one its section names.",
+)
+@_import_options
+@pass_state
+def import_site(
+    state: State,
+    paths: tuple[Path, ...],
+    course: str | None,
+    role: str | None,
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+) -> None:
+    """Import a course website's source: folders or files of markdown, HTML and _data lists.
+
+    Each file's format is detected: Jekyll posts and collections, documentation-theme lecture
+    pages, plain markdown, HTML pages and schedule tables, and _data/*.yml|json lecture lists.
+    One session per page or lecture (code from desc/code/lecture, else nav_order, date or file
+    name); every paper id (arXiv, DOI, OpenReview, ACL, PMLR, NeurIPS) is a reading; slides,
+    recordings and placeholders are left out and counted. See docs/importing.md.
+
+    \b
+    Examples:
+      fmgraph --data my-course/ import site course-site/
+      fmgraph --data my-course/ import site course-site/ --course NLP24 --dry-run
+    """
+    from .importing import import_site as run
+
+    result = run(
+        _import_dir(state),
+        list(paths),
+        course=course,
+        role=role,
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=say,
+    )
+    _import_done(result, fmt)
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(

@@ -2,14 +2,14 @@
 
 One module per job: :mod:`.records` (what sources say and what an import did),
 :mod:`.identifiers` (paper ids and URLs), :mod:`.text` (titles, roles, bylines), one parser per
-source format (:mod:`.posts`, :mod:`.bibtex`), :mod:`.plan` (the merge plan),
+source format (:mod:`.posts`, :mod:`.site`, :mod:`.bibtex`), :mod:`.plan` (the merge plan),
 :mod:`.yaml_edit` (data-file text in, text out) and :mod:`.write` (check and write), tied
 together by :mod:`.commands`.
 """
 
 from __future__ import annotations
 
-from .commands import OWNED_FILES, import_bibtex, import_posts, merge_sessions
+from .commands import OWNED_FILES, import_bibtex, import_posts, import_site, merge_sessions
 from .records import Change, ConceptLink, ImportResult
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "ImportResult",
     "import_bibtex",
     "import_posts",
+    "import_site",
     "merge_sessions",
 ]

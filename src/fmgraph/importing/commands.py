@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import Problem
 from .plan import Merger
-from .records import Change, EntryUpdate, ImportedSession, ImportResult
+from .records import Change, EntryUpdate, ImportedSession, ImportResult, SourceSummary
 from .write import check, import_lock, load_target, recover, write_files_together
 from .yaml_edit import edit_text
 
@@ -45,6 +47,8 @@ def merge_sessions(
     link_concepts: bool = False,
     write_links: bool = False,
     progress: Progress | None = None,
+    summaries: list[SourceSummary] | None = None,
+    warnings: list[Problem] | None = None,
 ) -> ImportResult:
     """Merge ``sessions`` into ``data_dir`` (created when missing) and report what changed.
 
@@ -53,19 +57,38 @@ def merge_sessions(
     takes no lock and writes nothing.
     """
     say = progress or (lambda message: None)
+    extra = _Extra(summaries or _summaries(sessions), warnings or [])
     if dry_run:
-        return _merge(data_dir, sessions, sources, True, link_concepts, write_links, say)
+        return _merge(data_dir, sessions, sources, True, link_concepts, write_links, say, extra)
     created = not data_dir.exists()
     try:
         with import_lock(data_dir):
             finished = recover(data_dir)
             if finished:
                 say(f"finished an interrupted import: {', '.join(finished)}")
-            return _merge(data_dir, sessions, sources, False, link_concepts, write_links, say)
+            return _merge(
+                data_dir, sessions, sources, False, link_concepts, write_links, say, extra
+            )
     except BaseException:
         if created:
             shutil.rmtree(data_dir, ignore_errors=True)
         raise
+
+
+@dataclass
+class _Extra:
+    summaries: list[SourceSummary]
+    warnings: list[Problem]
+
+
+def _summaries(sessions: list[ImportedSession]) -> list[SourceSummary]:
+    """One summary per source file of ``sessions``, in the order they were read."""
+    found: dict[str, SourceSummary] = {}
+    for session in sessions:
+        summary = found.setdefault(session.file, SourceSummary(session.file, "post"))
+        summary.sessions += 1
+        summary.readings += len(session.readings)
+    return list(found.values())
 
 
 #: Files are renamed into place in this order of what they change, so that every step of a
@@ -81,6 +104,7 @@ def _merge(
     link_concepts: bool,
     write_links: bool,
     say: Progress,
+    extra: _Extra,
 ) -> ImportResult:
     catalog = load_target(data_dir)
     merger = Merger(catalog)
@@ -104,6 +128,7 @@ def _merge(
         readings_read=sum(len(s.readings) for s in sessions),
         links=links,
         readings_added=merger.readings_added,
+        files=extra.summaries,
     )
 
     def new(section: str, values: dict[str, Any], detail: str) -> None:
@@ -158,7 +183,7 @@ def _merge(
     result.works_reused = list(merger.reused)
     result.changes = changes
 
-    reported = [p for s in sessions for p in s.all_problems()] + merger.reported
+    reported = extra.warnings + [p for s in sessions for p in s.all_problems()] + merger.reported
     unique = {(p.file, p.line, p.entry, p.message): p for p in reported}
     result.reported = [unique[k] for k in sorted(unique, key=lambda k: (k[0], k[1] or 0, k[3]))]
     if not changes:
@@ -232,4 +257,35 @@ def import_bibtex(
         link_concepts=link_concepts,
         write_links=write_links,
         progress=progress,
+    )
+
+
+def import_site(
+    data_dir: Path,
+    paths: Iterable[Path],
+    *,
+    course: str | None = None,
+    role: str | None = None,
+    dry_run: bool = False,
+    link_concepts: bool = False,
+    write_links: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a course website's source (files or folders; see :mod:`.site`) into ``data_dir``.
+
+    ``course`` prefixes every session code; ``role`` gives every reading that role.
+    """
+    from .site import read_site
+
+    read = read_site(paths, course=course, role=role, progress=progress)
+    return merge_sessions(
+        data_dir,
+        read.sessions,
+        [s.file for s in read.files],
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=progress,
+        summaries=read.files,
+        warnings=read.problems,
     )

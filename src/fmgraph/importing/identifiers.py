@@ -116,18 +116,64 @@ def canonical_url(url: str) -> str:
     return f"https://arxiv.org/abs/{found.group('id')}" if found else url
 
 
-def normalize_url(url: str) -> str:
-    """The form URLs are compared in: no scheme, ``www.``, fragment, tracking or trailing ``/``.
+_ACL = re.compile(
+    r"^https?://(?:www\.)?(?:aclanthology\.org|aclweb\.org/anthology)/"
+    r"(?:[A-Z]/[A-Z]\d\d/)?(?P<id>\d{4}\.[a-z][\w-]*\.\d+|[A-Z]\d{2}-\d{4})(?:v\d+)?(?:\.pdf)?/?$"
+)
+_PMLR = re.compile(
+    r"^https?://proceedings\.mlr\.press/(?P<volume>v\d+)/(?P<name>[\w-]+?)(?:/[\w-]+)?"
+    r"(?:\.html|\.pdf)?/?$"
+)
+_NEURIPS = re.compile(
+    r"^https?://(?:proceedings|papers)\.(?:neurips|nips)\.cc/paper(?:_files)?/"
+    r"(?:paper/)?(?P<year>\d{4})/(?:hash|file)/(?P<hash>[0-9a-f]{32})"
+)
 
-    Every arXiv URL of a paper, and the forum and pdf pages of an OpenReview submission, are
-    one URL.
-    """
+
+def paper_key(url: str) -> str | None:
+    """The identifier a paper's URL names, as ``scheme:id``, whichever page or file of it the URL
+    is: ``arxiv:`` (abs, pdf, html, versions), ``doi:``, ``openreview:``, ``acl:`` (ACL
+    Anthology), ``pmlr:`` (PMLR proceedings) or ``neurips:`` (NeurIPS proceedings); None when
+    it names none of them."""
     found = arxiv_id(url)
     if found:
         return f"arxiv:{found}"
-    review = _OPENREVIEW.match(url)
-    if review:
-        return f"openreview:{review.group(1)}"
+    doi = doi_url(url)
+    if doi:
+        inner = arxiv_in_text(doi)
+        return f"arxiv:{inner}" if inner else f"doi:{doi.lower()}"
+    for pattern, scheme in ((_OPENREVIEW, "openreview"), (_ACL, "acl")):
+        match = pattern.match(url)
+        if match:
+            return f"{scheme}:{match.group(1)}"
+    pmlr = _PMLR.match(url)
+    if pmlr:
+        return f"pmlr:{pmlr.group('volume')}/{pmlr.group('name')}"
+    neurips = _NEURIPS.match(url)
+    if neurips:
+        return f"neurips:{neurips.group('year')}/{neurips.group('hash')}"
+    return None
+
+
+def paper_keys_in_text(text: str) -> list[str]:
+    """The ``arXiv:2401.01234`` mentions and bare DOIs of free text, as :func:`paper_key`s."""
+    keys = [f"arxiv:{m.group('id')}" for m in _ARXIV_TEXT.finditer(text)]
+    for match in _DOI.finditer(text):
+        doi = match.group(1).rstrip(".,;)")
+        inner = _ARXIV_DOI.match(doi)
+        keys.append(f"arxiv:{inner.group('id')}" if inner else f"doi:{doi.lower()}")
+    return list(dict.fromkeys(keys))
+
+
+def normalize_url(url: str) -> str:
+    """The form URLs are compared in: no scheme, ``www.``, fragment, tracking or trailing ``/``.
+
+    Every URL of one paper (:func:`paper_key`: arXiv abs and pdf pages, OpenReview forum and
+    pdf, an ACL Anthology page and its pdf …) is one URL.
+    """
+    key = paper_key(url)
+    if key and not key.startswith("doi:"):
+        return key
     parts = urlsplit(url.strip())
     query = [(k, v) for k, v in parse_qsl(parts.query) if not k.startswith("utm_") and k != "tab"]
     host = host_of(url)

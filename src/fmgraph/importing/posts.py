@@ -408,10 +408,10 @@ class _PostParser:
 
 # ---------------------------------------------------------------------------- front matter
 
-_FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
+FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
 
 
-def _front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any], int]:
+def front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any], int]:
     """The front matter mapping and the index of the first body line; DataError if broken."""
     file = str(path)
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -456,7 +456,7 @@ def _key_line(lines: list[str], key: str, default: int) -> int:
     return next((i + 1 for i, line in enumerate(lines) if pattern.match(line)), default)
 
 
-def _labels(value: Any) -> list[str]:
+def labels(value: Any) -> list[str]:
     """Tags or categories, given as a list or as one string (comma- or space-separated)."""
     if value is None:
         return []
@@ -468,7 +468,7 @@ def _labels(value: Any) -> list[str]:
     return [_SPACES.sub(" ", s).strip() for s in items if str(s).strip()]
 
 
-def _date(value: Any) -> datetime.date | None:
+def as_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -484,7 +484,7 @@ def parse_post(path: Path) -> ImportedSession:
     file = str(path)
     text = read_text(path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    meta, body_start = _front_matter(path, lines)
+    meta, body_start = front_matter(path, lines)
     front = lines[:body_start]
 
     code_key = "desc" if meta.get("desc") is not None else "code"
@@ -520,14 +520,14 @@ def parse_post(path: Path) -> ImportedSession:
         report("title", "front matter has no title; the session is named by its code")
         session.title = code
     if meta.get("date") is not None:
-        session.date = _date(meta["date"])
+        session.date = as_date(meta["date"])
         if session.date is None:
             report("date", f"date {meta['date']!r} is not a date like 2024-02-06; left out")
     else:
-        from_name = _FILE_DATE.match(path.name)
-        session.date = _date(from_name.group(1)) if from_name else None
-    session.tags = _labels(meta.get("tags"))
-    categories = _labels(meta.get("categories"))
+        from_name = FILE_DATE.match(path.name)
+        session.date = as_date(from_name.group(1)) if from_name else None
+    session.tags = labels(meta.get("tags"))
+    categories = labels(meta.get("categories"))
     if categories:
         session.collection = categories[0]
         if len(categories) > 1:

@@ -87,6 +87,17 @@ class ConceptLink:
 
 
 @dataclass
+class SourceSummary:
+    """What one source file gave: its format, sessions, readings, and links left out."""
+
+    file: str
+    format: str
+    sessions: int = 0
+    readings: int = 0
+    links_left_out: int = 0
+
+
+@dataclass
 class ImportResult:
     """What an import did (or, with ``dry_run``, would do) to a data directory."""
 
@@ -105,6 +116,7 @@ class ImportResult:
     links: list[ConceptLink] = field(default_factory=list)
     reported: list[Problem] = field(default_factory=list)
     files_written: list[str] = field(default_factory=list)
+    files: list[SourceSummary] = field(default_factory=list)
 
 
 @dataclass
