@@ -111,6 +111,7 @@ def test_json_output_is_the_result_record(tmp_path: Path) -> None:
         "changes",
         "data_dir",
         "dry_run",
+        "files",
         "files_written",
         "links",
         "readings_added",
@@ -132,6 +133,15 @@ def test_json_output_is_the_result_record(tmp_path: Path) -> None:
         "file": "imported-topics.yaml",
     }
     assert sorted(record["reported"][0]) == ["entry", "file", "line", "message"]
+    assert record["files"] == [
+        {
+            "file": str(_post(tmp_path)),
+            "format": "post",
+            "sessions": 1,
+            "readings": 2,
+            "links_left_out": 0,
+        }
+    ]
 
 
 def test_import_bibtex_adds_readings_to_a_session(tmp_path: Path) -> None:
@@ -173,8 +183,57 @@ def test_link_concepts_prints_proposals(tiny_copy: Path, tmp_path: Path) -> None
     ) in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["posts"], ["bibtex"]])
+@pytest.mark.parametrize("command", [[], ["posts"], ["bibtex"], ["site"]])
 def test_every_import_command_has_help_with_an_example(command: list[str]) -> None:
     result = _run("import", *command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout and "fmgraph --data" in result.stdout
+
+
+SITE = FIXTURES / "site"
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def test_import_site_writes_every_format_and_a_second_run_changes_no_byte(tmp_path: Path) -> None:
+    target = tmp_path / "course"
+    folders = [str(SITE / name) for name in ("data", "docs-theme", "html", "jekyll", "markdown")]
+    first = _run("--data", str(target), "import", "site", *folders)
+    assert first.exit_code == 0, first.output
+    before = _files(target)
+    assert sorted(before) == [
+        "imported-sessions.yaml",
+        "imported-topics.yaml",
+        "imported-works.yaml",
+    ]
+    validated = _run("--data", str(target), "validate")
+    assert validated.exit_code == 0, validated.output
+    again = _run("--data", str(target), "import", "site", *folders)
+    assert again.exit_code == 0
+    assert "Nothing to change" in again.stdout
+    assert _files(target) == before
+
+
+def test_import_site_with_course_prefix_and_role(tmp_path: Path) -> None:
+    target = tmp_path / "course"
+    result = _run(
+        "--data", str(target), "import", "site", str(SITE / "markdown"),
+        "--course", "EFF", "--role", "further", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["sessions_added"] == ["EFF-L05", "EFF-L06"]
+    assert record["files"][0]["format"] == "markdown"
+    catalog_text = (target / "imported-sessions.yaml").read_text(encoding="utf-8")
+    assert "required:" not in catalog_text and "further:" in catalog_text
+
+
+def test_import_site_on_a_folder_without_lectures_exits_3(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "about.md").write_text("# About\n", encoding="utf-8")
+    result = _run("--data", str(tmp_path / "d"), "import", "site", str(tmp_path / "site"))
+    assert result.exit_code == 3
+    assert "no lecture or reading list found" in result.output
+    assert not (tmp_path / "d").exists()

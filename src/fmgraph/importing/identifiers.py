@@ -165,6 +165,20 @@ def paper_keys_in_text(text: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def paper_mentions(text: str) -> list[tuple[str, int, int]]:
+    """``(url, start, end)`` of each ``arXiv:2401.01234`` mention and bare DOI in free text, the
+    URL being the paper's canonical page."""
+    found = [
+        (f"https://arxiv.org/abs/{m.group('id')}", m.start(), m.end())
+        for m in _ARXIV_TEXT.finditer(text)
+    ]
+    for match in _DOI.finditer(text):
+        doi = match.group(1).rstrip(".,;)")
+        if not any(start <= match.start() < end for _, start, end in found):
+            found.append((f"https://doi.org/{doi}", match.start(), match.start() + len(doi)))
+    return sorted(found, key=lambda item: item[1])
+
+
 def normalize_url(url: str) -> str:
     """The form URLs are compared in: no scheme, ``www.``, fragment, tracking or trailing ``/``.
 

@@ -46,6 +46,7 @@ from .identifiers import (
     is_iri,
     paper_key,
     paper_keys_in_text,
+    paper_mentions,
     unique_urls,
     year_of_arxiv,
 )
@@ -63,6 +64,8 @@ _SPACES = re.compile(r"\s+")
 _BARE_URL = re.compile(r"https?://[^\s<>\"'`\[\]|]+")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _SHORT_YEAR = re.compile(r"[A-Za-z]\s?['’](\d{2})\b")
+#: "Levy and Goldberg (2014), Title": a byline and year before the title.
+_BYLINE_FIRST = re.compile(r"^[^()]{2,80}?\s\((?:19|20)\d{2}[a-z]?\)[,.:]?\s+(?P<title>\S.*)$")
 _LEADING_TAG = re.compile(r"^\s*(?:\[[^\]]{1,40}\]\s*)+")
 _GENERIC = {
     "",
@@ -391,6 +394,17 @@ class _Found:
         return reading
 
 
+def _with_mentions(chunk: Chunk) -> list[Link]:
+    """The chunk's links, and its ``arXiv:…`` and DOI mentions as links, in text order."""
+    spans = [(x.start, x.end) for x in chunk.links]
+    mentions = [
+        Link(url, "", start, end)
+        for url, start, end in paper_mentions(chunk.text)
+        if not any(a <= start < max(b, a + 1) for a, b in spans)
+    ]
+    return sorted(chunk.links + mentions, key=lambda x: x.start)
+
+
 def _generic(text: str) -> bool:
     """Link text that names no title: "pdf", "[code]", "here", the URL itself."""
     text = text.strip().strip("[]()").strip().lower()
@@ -414,12 +428,18 @@ def _not_reading(link: Link) -> bool:
 def title_of_text(text: str) -> str:
     """A reading's title from the text a list or table shows for it: without a leading
     ``[Tag]``, the venue in parentheses after it, or the note after a colon or dash."""
-    text = _LEADING_TAG.sub("", _SPACES.sub(" ", text)).strip()
+    text = _SPACES.sub(" ", text).strip()
+    text = re.sub(r"^(?:[\s;,.:|)\]\-–—]+|(?:and|&|or)\s)+", "", text).strip()
+    text = _LEADING_TAG.sub("", text).strip()
+    text = re.sub(r"[\s(\[]+$", "", text)
+    byline = _BYLINE_FIRST.match(text)
+    if byline:
+        text = byline.group("title")
     text = re.sub(r"^[\"“]|[\"”]$", "", text)
     cut = re.search(r"\s[(\[][^)\]]*?(?:\d{2}|[A-Z]{2,})[^)\]]*[)\]]", text)
     if cut:
         text = text[: cut.start()]
-    for separator in (": ", " – ", " — ", " - "):
+    for separator in (" – ", " — ", " - "):
         head, found, _ = text.partition(separator)
         if found and len(head.split()) >= 3:
             text = head
@@ -477,7 +497,8 @@ class _Reader:
         """The readings of one list item, row, paragraph or data-file string."""
         groups: dict[str, list[Link]] = {}
         others: list[Link] = []
-        for link in chunk.links:
+        before = self.left_out
+        for link in _with_mentions(chunk):
             href = link.href
             if not href.lower().startswith(("http://", "https://")) or not is_iri(href):
                 self.left_out += 1  # "#" placeholders, relative course pages, mailto:
@@ -489,10 +510,6 @@ class _Reader:
                 self.left_out += 1
             else:
                 others.append(link)
-        plain = chunk.text
-        for key in paper_keys_in_text(plain):
-            if key not in groups:
-                groups[key] = []
         if groups:
             return self._papers(chunk, groups, others, role, section)
         if others:
@@ -505,7 +522,7 @@ class _Reader:
             found = _Found(title, chunk.line, self.role(role), urls=[x.href for x in others])
             found.authors, found.year = _byline(chunk, max(x.end for x in others))
             return [found]
-        if section and allow_title:
+        if section and allow_title and self.left_out == before:
             title = title_of_text(chunk.text)
             if _title_like(title):
                 found = _Found(title, chunk.line, self.role(role))
@@ -564,10 +581,13 @@ class _Reader:
             if named:
                 title = clean_title(named)
             else:
-                before = chunk.text[previous_end:start]
+                lead = chunk.text[previous_end:start]
                 if len(groups) == 1:
-                    before = chunk.text[:start] if start else chunk.text
-                title = title_of_text(before)
+                    lead = chunk.text[:start]
+                if not lead.strip() and len(groups) == 1:
+                    lead = chunk.text[max((x.end for x in links), default=0) :]
+                    lead = lead.strip().strip("()[]")
+                title = title_of_text(lead)
             item = _Found(title, chunk.line, self.role(role), keys=[key])
             item.urls = [x.href for x in links]
             found.append(item)
@@ -669,6 +689,8 @@ def _blocks_readings(
             if current_filled and current_in_section:
                 found.append(current)
             current = None  # the heading groups readings
+        elif items and current is not None:
+            close(None)  # a reading of its own after the heading's: keep the page's order
         found.extend(items)
     close(None)
     return found
@@ -737,13 +759,15 @@ def _reading_fields(meta: dict[str, Any], file: str, line: int, reader: _Reader)
             continue
         words = name.replace("_", " ").replace("-", " ")
         role = section_role(words, 2)
+        # A field that names no role (notes, description) only gives the papers it links,
+        # as further readings.
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
-                found += _reading_record(item, role or "required", line, reader, role is not None)
+                found += _reading_record(item, role or "further", line, reader, role is not None)
             elif isinstance(item, str | int | float):
                 chunk = _inline_chunk(str(item), line)
                 for piece in _split(chunk) or [chunk]:
-                    found += reader.chunk(piece, role or "required", role is not None, True)
+                    found += reader.chunk(piece, role or "further", role is not None, True)
     return found
 
 

@@ -49,7 +49,7 @@ _FURTHER_WORDS = (
     "other",
 )
 _READING_WORDS = ("readings", "reading", "papers", "list", "materials")
-_FILLER_WORDS = ("the", "for", "this", "session", "and", "to", "s")
+_FILLER_WORDS = ("the", "for", "this", "session", "and", "to", "s", "work", "works")
 
 
 def _like(word: str, targets: Iterable[str]) -> bool:

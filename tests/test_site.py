@@ -1,0 +1,145 @@
+"""`import site`: every fixture format gives exactly the sessions and readings of its table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fmgraph.errors import DataError
+from fmgraph.importing.identifiers import paper_key
+from fmgraph.importing.records import ImportedReading
+from fmgraph.importing.site import detect, find_site_files, read_site, title_of_text
+from fmgraph.names import normalize
+
+SITE = Path(__file__).parent / "fixtures" / "site"
+FORMATS = ["data", "docs-theme", "html", "jekyll", "markdown"]
+
+
+def _key(reading: ImportedReading) -> str | None:
+    work = reading.work
+    if work.arxiv:
+        return f"arxiv:{work.arxiv}"
+    if work.doi:
+        return f"doi:{work.doi.lower()}"
+    return next((k for k in map(paper_key, work.urls) if k), None)
+
+
+def _seen(reading: ImportedReading, wanted: dict[str, Any]) -> dict[str, Any]:
+    """A parsed reading as the table writes it; titles compared only where there is no id."""
+    title = reading.work.title if wanted.get("id") is None else wanted["title"]
+    return {"role": reading.role, "title": normalize(title), "id": _key(reading)}
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_each_format_gives_the_sessions_and_readings_a_person_sees(name: str) -> None:
+    folder = SITE / name
+    table = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    read = read_site([folder])
+    got = [(Path(s.file).relative_to(folder).as_posix(), s.code, s.title) for s in read.sessions]
+    assert got == [(r["file"], r["code"], r["title"]) for r in table["sessions"]]
+    for session, row in zip(read.sessions, table["sessions"], strict=True):
+        wanted = [
+            {"role": e["role"], "title": normalize(e["title"]), "id": e.get("id")}
+            for e in row["readings"]
+        ]
+        assert len(session.readings) == len(wanted), session.code
+        seen = [_seen(r, w) for r, w in zip(session.readings, row["readings"], strict=True)]
+        assert seen == wanted, session.code
+    assert sum(f.links_left_out for f in read.files) == table["links_left_out"]
+
+
+def test_the_site_reader_reads_the_fixture_posts_like_the_posts_reader() -> None:
+    from fmgraph.importing.posts import parse_post
+
+    folder = Path(__file__).parent / "fixtures" / "posts" / "good"
+    for path in sorted(folder.glob("*.md")):
+        post = parse_post(path)
+        (site,) = read_site([path]).sessions
+        assert (site.code, site.title, site.date, site.tags) == (
+            post.code,
+            post.title,
+            post.date,
+            post.tags,
+        )
+        assert [(r.role, normalize(r.work.title), r.work.arxiv) for r in site.readings] == [
+            (r.role, normalize(r.work.title), r.work.arxiv) for r in post.readings
+        ]
+
+
+def test_a_shared_code_with_another_title_becomes_a_new_session_with_one_warning() -> None:
+    read = read_site([SITE / "jekyll"])
+    assert [s.code for s in read.sessions] == ["SEM-01", "SEM-01-2", "SEM-01"]
+    warnings = [p for p in read.problems if "shared by" in p.message]
+    assert len(warnings) == 1
+    assert warnings[0].message == (
+        "code is shared by 2 sources with different titles or dates; imported as SEM-01, SEM-01-2"
+    )
+
+
+def test_course_prefix_and_role_override(tmp_path: Path) -> None:
+    read = read_site([SITE / "markdown"], course="EFF", role="further")
+    assert [s.code for s in read.sessions] == ["EFF-L05", "EFF-L06"]
+    assert {r.role for s in read.sessions for r in s.readings} == {"further"}
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "[Survey] A Field Guide to Sparse Mixtures (ICML'24): why it collapses",
+            "A Field Guide to Sparse Mixtures",
+        ),
+        (
+            "Levy and Goldberg (2014), Neural Word Embedding as Implicit Matrix Factorization",
+            "Neural Word Embedding as Implicit Matrix Factorization",
+        ),
+        (
+            "Constitutional AI: Harmlessness from AI Feedback. Yuntao Bai, Saurav Kadavath.",
+            "Constitutional AI: Harmlessness from AI Feedback",
+        ),
+        (
+            "A notebook that builds a tiny search engine at",
+            "A notebook that builds a tiny search engine",
+        ),
+        ("; and GShard, ", "GShard"),
+    ],
+)
+def test_titles_from_text_drop_tags_venues_bylines_and_notes(text: str, title: str) -> None:
+    assert title_of_text(text) == title
+
+
+def test_site_files_skip_build_output_hidden_folders_and_data_outside_data(
+    tmp_path: Path,
+) -> None:
+    for name in ["a.md", "_site/b.md", ".git/c.md", "_data/l.yml", "config.yml", "d.html", "e.txt"]:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_site_files([tmp_path])]
+    assert found == ["_data/l.yml", "a.md", "d.html"]
+    assert [detect(Path(n)) for n in ("x.markdown", "x.htm", "x.json", "x.txt")] == [
+        "markdown",
+        "html",
+        "data",
+        None,
+    ]
+
+
+def test_a_site_without_lectures_is_an_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "about.md").write_text("# About\n\nNothing to read here.\n", encoding="utf-8")
+    with pytest.raises(DataError, match="no lecture or reading list found"):
+        read_site([tmp_path])
+
+
+def test_a_broken_data_file_is_an_error_with_its_line(tmp_path: Path) -> None:
+    data = tmp_path / "_data"
+    data.mkdir()
+    (data / "lectures.yml").write_text("- title: A\n  readings: [x\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_site([tmp_path])
+    problem = caught.value.problems[0]
+    assert problem.file.endswith("lectures.yml") and problem.line is not None
+    assert caught.value.exit_code == 3
