@@ -33,12 +33,11 @@ def test_import_posts_prints_a_summary_and_writes_the_files(tmp_path: Path) -> N
     assert result.exit_code == 0
     assert result.stdout == (
         f"Read 1 source with 2 readings into {target}\n"
+        "  file                 format  sessions  readings  added  merged  left out\n"
+        "  -------------------  ------  --------  --------  -----  ------  --------\n"
+        "  2024-05-01-small.md  post    1         2         2      0       0\n"
         "Added: 1 sessions, 2 works, 1 topics, 2 readings. Updated: 0 sessions, 0 works. "
         "Merged into existing works: 0.\n"
-        "  + topic tiny: Tiny  [imported-topics.yaml]\n"
-        "  + work arxiv-2101.00001: paper: A paper  [imported-works.yaml]\n"
-        "  + work some-page-with-no-link: paper: Some page with no link  [imported-works.yaml]\n"
-        "  + session X-1: Small (1 required, 1 further)  [imported-sessions.yaml]\n"
         "Reported (1):\n"
         f"  {post}:10: reading 'Some page with no link': no URL found; imported with its "
         "title only\n"
@@ -47,9 +46,39 @@ def test_import_posts_prints_a_summary_and_writes_the_files(tmp_path: Path) -> N
     assert "rendering data files" in result.stderr
     again = _run("--data", str(target), "import", "posts", str(post))
     assert again.exit_code == 0
-    assert again.stdout.splitlines()[1] == (
+    assert again.stdout.splitlines()[4] == (
         "Nothing to change: the data directory already holds all of it."
     )
+
+
+def test_verbose_lists_every_change(tmp_path: Path) -> None:
+    post, target = _post(tmp_path), tmp_path / "d"
+    result = _run("--data", str(target), "import", "posts", str(post), "--verbose")
+    assert result.exit_code == 0
+    assert (
+        "Merged into existing works: 0.\n"
+        "  + topic tiny: Tiny  [imported-topics.yaml]\n"
+        "  + work arxiv-2101.00001: paper: A paper  [imported-works.yaml]\n"
+        "  + work some-page-with-no-link: paper: Some page with no link  [imported-works.yaml]\n"
+        "  + session X-1: Small (1 required, 1 further)  [imported-sessions.yaml]\n"
+    ) in result.stdout
+
+
+def test_the_summary_of_many_files_stays_on_one_screen(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(30):
+        (posts / f"p{i:02d}.md").write_text(
+            f"---\ntitle: P{i}\ndesc: P-{i}\n---\n## Readings\n### Only a title {i}\n- note\n",
+            encoding="utf-8",
+        )
+    result = _run("--data", str(tmp_path / "d"), "import", "posts", str(posts))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 50
+    assert lines[3] == "  p00.md  post    1         1         1      0       0"
+    assert "  … and 10 more files (--verbose)" in lines
+    assert "  … and 10 more (--verbose)" in lines
 
 
 def test_imported_directory_validates_builds_and_exports(tmp_path: Path) -> None:
@@ -140,6 +169,8 @@ def test_json_output_is_the_result_record(tmp_path: Path) -> None:
             "sessions": 1,
             "readings": 2,
             "links_left_out": 0,
+            "works_added": 2,
+            "works_merged": 0,
         }
     ]
 

@@ -374,8 +374,11 @@ def test_summary_and_result_name_every_change(tmp_path: Path) -> None:
     )
     result = import_posts(tmp_path / "d", [post])
     assert isinstance(result, ImportResult)
-    assert import_text(result) == (
+    assert import_text(result, verbose=True) == (
         f"Read 1 source with 2 readings into {tmp_path / 'd'}\n"
+        "  file  format  sessions  readings  added  merged  left out\n"
+        "  ----  ------  --------  --------  -----  ------  --------\n"
+        "  p.md  post    1         2         2      0       0\n"
         "Added: 1 sessions, 2 works, 1 topics, 2 readings. Updated: 0 sessions, 0 works. "
         "Merged into existing works: 0.\n"
         "  + topic tiny: Tiny  [imported-topics.yaml]\n"

@@ -438,6 +438,9 @@ def _import_options(f: F) -> F:
         help="Propose links to concepts whose label or alias is a word of a work's title.",
     )(f)
     f = click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")(f)
+    f = click.option(
+        "--verbose", is_flag=True, help="List every change and every reported problem."
+    )(f)
     return f
 
 
@@ -447,10 +450,10 @@ def _import_dir(state: State) -> Path:
     return state.data
 
 
-def _import_done(result: Any, fmt: str) -> None:
+def _import_done(result: Any, fmt: str, verbose: bool) -> None:
     from . import output
 
-    emit(output.as_json(result) if fmt == "json" else output.import_text(result))
+    emit(output.as_json(result) if fmt == "json" else output.import_text(result, verbose))
 
 
 @import_group.command(name="posts")
@@ -464,6 +467,7 @@ def import_posts(
     link_concepts: bool,
     write_links: bool,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Import course posts: Jekyll markdown files, or folders searched for *.md.
 
@@ -488,7 +492,7 @@ def import_posts(
         write_links=write_links,
         progress=say,
     )
-    _import_done(result, fmt)
+    _import_done(result, fmt, verbose)
 
 
 @import_group.command(name="bibtex")
@@ -512,6 +516,7 @@ def import_bibtex(
     link_concepts: bool,
     write_links: bool,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Import a BibTeX file: one work per entry, each a reading of session --session.
 
@@ -535,7 +540,7 @@ def import_bibtex(
         write_links=write_links,
         progress=say,
     )
-    _import_done(result, fmt)
+    _import_done(result, fmt, verbose)
 
 
 @import_group.command(name="site")
@@ -557,6 +562,7 @@ def import_site(
     link_concepts: bool,
     write_links: bool,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Import a course website's source: folders or files of markdown, HTML and _data lists.
 
@@ -583,7 +589,7 @@ def import_site(
         write_links=write_links,
         progress=say,
     )
-    _import_done(result, fmt)
+    _import_done(result, fmt, verbose)
 
 
 @cli.command()

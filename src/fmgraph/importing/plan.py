@@ -110,6 +110,8 @@ class Merger:
         self.reused: dict[str, None] = {}
         self.readings_added = 0
         self.session_order: list[str] = []
+        #: The work each source file's readings were matched to or added as.
+        self.works_of_file: dict[str, dict[str, None]] = {}
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -236,6 +238,7 @@ class Merger:
         result = []
         for reading in session.readings:
             work_id = self.work_for(reading.work)
+            self.works_of_file.setdefault(session.file, {})[work_id] = None
             if work_id in seen:
                 first = seen[work_id]
                 reading.report(
@@ -314,7 +317,7 @@ class Merger:
                 self._report(
                     session,
                     f"{len(missing)} reading(s) of the data are not in this source and were "
-                    f"kept: {', '.join(missing)}",
+                    f"kept: {_few(missing)}",
                 )
 
     # ------------------------------------------------------------------------ links
@@ -345,6 +348,12 @@ class Merger:
                         "discusses", ids, "link concept " + ", ".join(ids)
                     )
         return links
+
+
+def _few(ids: list[str], shown: int = 3) -> str:
+    """Some ids of a list, and how many more: a report line stays one line."""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
 
 
 def _name_patterns(concept: Concept) -> list[tuple[str, re.Pattern[str]]]:

@@ -77,24 +77,29 @@ class Change:
 
 @dataclass
 class ConceptLink:
-    """A proposed ``discusses`` link: the concept's label or alias is a word of the title."""
+    """A proposed link from a work to a concept, with its evidence: the label or alias of the
+    concept that is a word of the work's title."""
 
     work: str
     title: str
     concept: str
     matched: str
     written: bool
+    relation: str = "discusses"
 
 
 @dataclass
 class SourceSummary:
-    """What one source file gave: its format, sessions, readings, and links left out."""
+    """What one source file gave: its format, sessions, readings, links left out as no
+    readings, and the works its readings added or were merged into (known works)."""
 
     file: str
     format: str
     sessions: int = 0
     readings: int = 0
     links_left_out: int = 0
+    works_added: int = 0
+    works_merged: int = 0
 
 
 @dataclass
