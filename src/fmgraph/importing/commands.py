@@ -184,10 +184,10 @@ def _merge(
     added = set(result.works_added)
     for summary in result.files:  # a work added counts for the first file that reads it
         works = merger.works_of_file.get(summary.file, {})
-        new = [w for w in works if w in added]
-        added -= set(new)
-        summary.works_added = len(new)
-        summary.works_merged = len(works) - len(new)
+        first = [w for w in works if w in added]
+        added -= set(first)
+        summary.works_added = len(first)
+        summary.works_merged = len(works) - len(first)
     result.changes = changes
 
     reported = extra.warnings + [p for s in sessions for p in s.all_problems()] + merger.reported
