@@ -214,7 +214,7 @@ def test_link_concepts_prints_proposals(tiny_copy: Path, tmp_path: Path) -> None
     ) in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["posts"], ["bibtex"], ["site"]])
+@pytest.mark.parametrize("command", [[], ["posts"], ["bibtex"], ["site"], ["csl-json"]])
 def test_every_import_command_has_help_with_an_example(command: list[str]) -> None:
     result = _run("import", *command, "--help")
     assert result.exit_code == 0
@@ -268,3 +268,21 @@ def test_import_site_on_a_folder_without_lectures_exits_3(tmp_path: Path) -> Non
     assert result.exit_code == 3
     assert "no lecture or reading list found" in result.output
     assert not (tmp_path / "d").exists()
+
+
+def test_import_csl_json_adds_readings_and_merges_known_works(tmp_path: Path) -> None:
+    target = tmp_path / "d"
+    library = FIXTURES / "csl" / "library.json"
+    result = _run("--data", str(target), "import", "csl-json", str(library), "--session", "Z-1")
+    assert result.exit_code == 0, result.output
+    assert "Added: 1 sessions, 5 works, 0 topics, 5 readings." in result.stdout
+    bib = FIXTURES / "bib" / "readings.bib"
+    again = _run("--data", str(target), "import", "bibtex", str(bib), "--session", "Z-1")
+    assert again.exit_code == 0, again.output
+    record = json.loads(
+        _run(
+            "--data", str(target), "import", "csl-json", str(library), "--session", "Z-1",
+            "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    assert record["changes"] == [] and record["files"][0]["format"] == "csl-json"

@@ -543,6 +543,53 @@ def import_bibtex(
     _import_done(result, fmt, verbose)
 
 
+@import_group.command(name="csl-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--session", "code", required=True, help="Code of the session they are read in.")
+@click.option(
+    "--role",
+    type=click.Choice(["required", "further"]),
+    default="required",
+    show_default=True,
+    help="Role of the readings in the session.",
+)
+@_import_options
+@pass_state
+def import_csl_json(
+    state: State,
+    file: Path,
+    code: str,
+    role: str,
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+    verbose: bool,
+) -> None:
+    """Import a CSL-JSON file (Zotero or Better BibTeX export): one work per item.
+
+    Titles, authors, years, DOIs, URLs and arXiv ids (from the URL, or an arXiv: mention in
+    number, note or container-title) are read; each item is a reading of session --session.
+
+    \b
+    Example:
+      fmgraph --data my-course/ import csl-json library.json --session 2024-S5
+    """
+    from .importing import import_csl_json as run
+
+    result = run(
+        _import_dir(state),
+        file,
+        code,
+        role,
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=say,
+    )
+    _import_done(result, fmt, verbose)
+
+
 @import_group.command(name="site")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--course", help="Prefix every session code with CODE- (e.g. --course NLP24).")

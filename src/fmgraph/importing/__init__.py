@@ -1,15 +1,22 @@
 """Importing reading lists into a data directory.
 
 One module per job: :mod:`.records` (what sources say and what an import did),
-:mod:`.identifiers` (paper ids and URLs), :mod:`.text` (titles, roles, bylines), one parser per
-source format (:mod:`.posts`, :mod:`.site`, :mod:`.bibtex`), :mod:`.plan` (the merge plan),
-:mod:`.yaml_edit` (data-file text in, text out) and :mod:`.write` (check and write), tied
-together by :mod:`.commands`.
+:mod:`.identifiers` (paper ids and URLs), :mod:`.text` (titles, roles, bylines), one parser
+per source format (:mod:`.posts`, :mod:`.site`, :mod:`.bibtex`, :mod:`.csl_json`),
+:mod:`.plan` (the merge plan), :mod:`.yaml_edit` (data-file text in, text out) and
+:mod:`.write` (check and write), tied together by :mod:`.commands`.
 """
 
 from __future__ import annotations
 
-from .commands import OWNED_FILES, import_bibtex, import_posts, import_site, merge_sessions
+from .commands import (
+    OWNED_FILES,
+    import_bibtex,
+    import_csl_json,
+    import_posts,
+    import_site,
+    merge_sessions,
+)
 from .records import Change, ConceptLink, ImportResult
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "ConceptLink",
     "ImportResult",
     "import_bibtex",
+    "import_csl_json",
     "import_posts",
     "import_site",
     "merge_sessions",

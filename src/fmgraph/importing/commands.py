@@ -264,6 +264,7 @@ def import_bibtex(
         link_concepts=link_concepts,
         write_links=write_links,
         progress=progress,
+        summaries=[SourceSummary(str(path), "bibtex", 1, len(parsed.readings))],
     )
 
 
@@ -295,4 +296,31 @@ def import_site(
         progress=progress,
         summaries=read.files,
         warnings=read.problems,
+    )
+
+
+def import_csl_json(
+    data_dir: Path,
+    path: Path,
+    session: str,
+    role: str = "required",
+    *,
+    dry_run: bool = False,
+    link_concepts: bool = False,
+    write_links: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the items of a CSL-JSON file (Zotero export) as readings of ``session``."""
+    from .csl_json import parse_csl_json
+
+    parsed = parse_csl_json(path, session, role)
+    return merge_sessions(
+        data_dir,
+        [parsed],
+        [str(path)],
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=progress,
+        summaries=[SourceSummary(str(path), "csl-json", 1, len(parsed.readings))],
     )

@@ -913,8 +913,9 @@ def _lecture_list(data: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-def _item_lines(text: str) -> list[int]:
-    """The line of each entry of the first list of mappings in a YAML or JSON text."""
+def item_lines(text: str) -> list[int]:
+    """The line of each entry of the first list of mappings in a YAML or JSON text (none when
+    the text does not parse as YAML)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -945,7 +946,7 @@ def _read_data(path: Path, reader: _Reader) -> list[SiteSession]:
     lectures = _lecture_list(data)
     if not lectures:
         return []
-    lines = _item_lines(text)
+    lines = item_lines(text)
     sessions = []
     for position, entry in enumerate(lectures):
         line = lines[position] if position < len(lines) else 1
