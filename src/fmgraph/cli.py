@@ -39,6 +39,11 @@ class FmgraphGroup(click.Group):
 class State:
     """What the global options select: the data directory, or a remote endpoint, and the store."""
 
+    #: Set by :func:`main` (a process of its own): reading a local store then forbids network
+    #: sockets for the rest of the process (:mod:`fmgraph.sandbox`). Tests that run commands
+    #: in-process leave it off, since the filter cannot be lifted.
+    deny_network = False
+
     def __init__(self, data: Path | None, endpoint: str | None = None) -> None:
         self.data = data
         self.endpoint = endpoint
@@ -64,6 +69,10 @@ class State:
             self._store = RemoteStore(self.endpoint)
         elif self._store is None:
             self._store = self.local_store()
+            if State.deny_network:
+                from .sandbox import deny_network
+
+                deny_network()
         return self._store
 
 
@@ -751,4 +760,5 @@ def push(state: State, push_endpoint: str | None, graph: str | None, store_url: 
 
 
 def main() -> None:
+    State.deny_network = True
     cli(prog_name="fmgraph")
