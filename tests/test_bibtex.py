@@ -41,6 +41,7 @@ def test_arxiv_id_comes_from_a_pdf_url_or_a_journal_mention() -> None:
     dpo = works["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"]
     assert (dpo.arxiv, dpo.urls) == ("2305.18290", ["https://arxiv.org/abs/2305.18290"])
     assert dpo.authors == ["Rafael Rafailov", "Archit Sharma"]  # "and others" dropped
+    assert dpo.authors_truncated and not works["Attention Is All You Need"].authors_truncated
     assert works["Attention Is All You Need"].arxiv == "1706.03762"
 
 

@@ -276,6 +276,11 @@ def test_import_csl_json_adds_readings_and_merges_known_works(tmp_path: Path) ->
     result = _run("--data", str(target), "import", "csl-json", str(library), "--session", "Z-1")
     assert result.exit_code == 0, result.output
     assert "Added: 1 sessions, 5 works, 0 topics, 5 readings." in result.stdout
+    from fmgraph.loader import load_catalog
+
+    works = load_catalog(target).works
+    assert works["arxiv-2305.18290"].authors_truncated  # "others" in the export
+    assert not works["arxiv-2001.08361"].authors_truncated
     bib = FIXTURES / "bib" / "readings.bib"
     again = _run("--data", str(target), "import", "bibtex", str(bib), "--session", "Z-1")
     assert again.exit_code == 0, again.output

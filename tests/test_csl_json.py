@@ -26,6 +26,7 @@ def test_an_arxiv_item_gives_id_url_authors_and_year() -> None:
         urls=["https://arxiv.org/abs/2305.18290"],
         arxiv="2305.18290",
         authors=["Rafael Rafailov", "Archit Sharma"],
+        authors_truncated=True,
         year=2023,
         kind="paper",
     )

@@ -143,3 +143,13 @@ def test_a_broken_data_file_is_an_error_with_its_line(tmp_path: Path) -> None:
     problem = caught.value.problems[0]
     assert problem.file.endswith("lectures.yml") and problem.line is not None
     assert caught.value.exit_code == 3
+
+
+def test_bylines_give_authors_year_and_whether_the_list_is_complete() -> None:
+    (session,) = read_site([SITE / "docs-theme" / "lectures" / "attention.md"]).sessions
+    works = [r.work for r in session.readings]
+    assert [(w.authors[:2], w.authors_truncated, w.year) for w in works] == [
+        (["Dzmitry Bahdanau", "Kyunghyun Cho"], False, 2014),
+        (["Ashish Vaswani", "Noam Shazeer"], True, 2017),
+        (["Minh-Thang Luong", "Hieu Pham"], False, 2015),
+    ]

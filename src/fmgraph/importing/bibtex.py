@@ -59,6 +59,12 @@ def _authors(value: object) -> list[str]:
     return [n for n in found if n and n.lower() != "others"]
 
 
+def _and_others(value: object) -> bool:
+    """Whether the author list ends in "and others" (BibTeX's "the list is not complete")."""
+    names = value if isinstance(value, list) else [value]
+    return any(_text(n).lower() == "others" for n in names)
+
+
 def _entry_work(fields: dict[str, object], key: str, entry_type: str) -> tuple[Work, list[str]]:
     """The work one entry describes, and what was wrong with it."""
     messages: list[str] = []
@@ -102,6 +108,7 @@ def _entry_work(fields: dict[str, object], key: str, entry_type: str) -> tuple[W
         arxiv=arxiv,
         doi=doi,
         authors=_authors(fields.get("author", [])),
+        authors_truncated=_and_others(fields.get("author", [])),
         year=year,
         kind=kind,
     )

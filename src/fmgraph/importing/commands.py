@@ -151,6 +151,7 @@ def _merge(
             "urls": w.urls,
             "year": w.year,
             "authors": w.authors,
+            "authors_truncated": True if w.authors_truncated else None,
             "doi": w.doi,
             "discusses": w.concepts,
         }

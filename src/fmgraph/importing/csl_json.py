@@ -95,7 +95,20 @@ def _item_work(item: dict[str, Any], position: int) -> tuple[Work, list[str]]:
     if unique and not arxiv and not doi and _text(item.get("type")) not in _PUBLICATIONS:
         kind = guess_kind(unique)
     year = _year(item) or (year_of_arxiv(arxiv) if arxiv else None)
-    work = new_work(title, urls=unique, arxiv=arxiv, doi=doi, authors=_names(item.get("author")))
+    value = item.get("author")
+    people: list[Any] = value if isinstance(value, list) else []
+    truncated = any(
+        isinstance(p, dict) and _text(p.get("literal") or p.get("family")).lower() == "others"
+        for p in people
+    )
+    work = new_work(
+        title,
+        urls=unique,
+        arxiv=arxiv,
+        doi=doi,
+        authors=_names(people),
+        authors_truncated=truncated,
+    )
     work.year, work.kind = year, kind
     return work, messages
 

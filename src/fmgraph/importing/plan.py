@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem
@@ -37,9 +37,12 @@ class _WorkState:
     authors: list[str]
     concepts: list[str]
     new: bool
+    authors_truncated: bool = False
+    links: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, work: Work) -> _WorkState:
+        linked = work.introduces + work.teaches + work.uses + work.discusses
         return cls(
             work.id,
             work.title,
@@ -49,8 +52,9 @@ class _WorkState:
             list(work.urls),
             work.year,
             list(work.authors),
-            list(dict.fromkeys(work.introduces + work.discusses)),
+            list(dict.fromkeys(linked)),
             new=False,
+            authors_truncated=work.authors_truncated,
         )
 
 
@@ -170,6 +174,7 @@ class Merger:
                 authors=list(work.authors),
                 concepts=[],
                 new=True,
+                authors_truncated=work.authors_truncated,
             )
             self._register(state)
             self.touched[state.id] = None
@@ -189,6 +194,8 @@ class Merger:
         if work.authors and not state.authors:
             state.authors = list(work.authors)
             fill["authors"] = list(work.authors)
+            if work.authors_truncated and not state.authors_truncated:
+                fill["authors_truncated"] = state.authors_truncated = True
         state.urls.extend(extra)
         if state.new:
             state.kind = "paper" if state.arxiv else guess_kind(state.urls)

@@ -41,7 +41,7 @@ from .identifiers import (
     year_of_arxiv,
 )
 from .records import ImportedReading, ImportedSession, new_work
-from .text import authors_of, clean_title, section_role, year_of
+from .text import authors_of, clean_title, names_more, section_role, year_of
 
 POST_SUFFIXES = (".md", ".markdown")
 
@@ -176,6 +176,7 @@ class _Builder:
         self.arxiv: list[str] = []
         self.doi: str | None = None
         self.authors: list[str] = []
+        self.authors_truncated = False
         self.year: int | None = None
         self.has_content = False
         self.first_bullet: tuple[int, str] | None = None
@@ -214,6 +215,7 @@ class _Builder:
         names = authors_of(text)
         if names and not self.authors:
             self.authors = names
+            self.authors_truncated = names_more(text)
 
     def build(self, file: str) -> ImportedReading:
         urls = unique_urls(canonical_url(url) for url in self.urls)
@@ -232,6 +234,7 @@ class _Builder:
             arxiv=arxiv,
             doi=self.doi,
             authors=self.authors,
+            authors_truncated=self.authors_truncated,
             year=year,
             kind="paper" if arxiv else guess_kind(urls),
         )

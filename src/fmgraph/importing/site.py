@@ -52,7 +52,7 @@ from .identifiers import (
 )
 from .posts import FILE_DATE, as_date, front_matter, labels
 from .records import ImportedReading, ImportedSession, SourceSummary, new_work
-from .text import authors_of, clean_title, section_role, year_of
+from .text import authors_of, clean_title, names_more, section_role, year_of
 
 PAGE_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 DATA_SUFFIXES = (".yml", ".yaml", ".json")
@@ -372,6 +372,7 @@ class _Found:
     keys: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    authors_truncated: bool = False
     year: int | None = None
     note: str | None = None
 
@@ -384,7 +385,15 @@ class _Found:
         title = self.title or (f"arXiv {arxiv}" if arxiv else (urls[0] if urls else "untitled"))
         kind = "paper" if self.keys or not urls else guess_kind(urls)
         year = self.year or (year_of_arxiv(arxiv) if arxiv else None)
-        work = new_work(title, urls=urls, arxiv=arxiv, doi=doi, authors=self.authors, year=year)
+        work = new_work(
+            title,
+            urls=urls,
+            arxiv=arxiv,
+            doi=doi,
+            authors=self.authors,
+            authors_truncated=self.authors_truncated and bool(self.authors),
+            year=year,
+        )
         work.kind = kind
         reading = ImportedReading(self.role, work, file, self.line)
         if not self.keys and not urls:
@@ -456,21 +465,19 @@ def _title_like(text: str, fewest: int = 2) -> bool:
     return fewest <= len(words) <= 30 and text[:1].isalnum() and not _NO_READING_TEXT.match(text)
 
 
-def _byline(chunk: Chunk, after: int) -> tuple[list[str], int | None]:
-    """Authors and year written after the title: an emphasized name list, ``Authors. Year.``"""
+def _byline(found: _Found, chunk: Chunk, after: int) -> None:
+    """Set the authors and year written after the title: an emphasized name list, or
+    ``Authors. Year.``; an "et al." marks the author list as not complete."""
     rest = chunk.text[after:]
     authors: list[str] = []
-    for phrase in chunk.emphasis:
-        found = authors_of(phrase.strip().rstrip("."))
-        if found:
-            authors = found
+    phrases = [p.strip().rstrip(".") for p in chunk.emphasis]
+    phrases += [p.strip(" .,;") for p in re.split(r"(?<!\bal)\.\s+|\n", rest)]
+    for phrase in phrases:
+        names = authors_of(phrase)
+        if names:
+            authors = names
+            found.authors_truncated = names_more(phrase)
             break
-    if not authors:
-        for piece in re.split(r"\.\s+|\n", rest):
-            found = authors_of(piece.strip(" .,;"))
-            if found:
-                authors = found
-                break
     year = None
     match = _YEAR.search(rest) or _YEAR.search(chunk.text[:after])
     if match:
@@ -479,7 +486,7 @@ def _byline(chunk: Chunk, after: int) -> tuple[list[str], int | None]:
         short = _SHORT_YEAR.search(chunk.text)
         if short:
             year = 2000 + int(short.group(1))
-    return authors, year
+    found.authors, found.year = authors, year
 
 
 class _Reader:
@@ -520,13 +527,13 @@ class _Reader:
             title = next((x.text for x in others if not _generic(x.text)), "")
             title = clean_title(title) or title_of_text(chunk.text[: first.start])
             found = _Found(title, chunk.line, self.role(role), urls=[x.href for x in others])
-            found.authors, found.year = _byline(chunk, max(x.end for x in others))
+            _byline(found, chunk, max(x.end for x in others))
             return [found]
         if section and allow_title and self.left_out == before:
             title = title_of_text(chunk.text)
             if _title_like(title):
                 found = _Found(title, chunk.line, self.role(role))
-                found.authors, found.year = _byline(chunk, 0)
+                _byline(found, chunk, 0)
                 return [found]
         return []
 
@@ -540,6 +547,7 @@ class _Reader:
             authors = authors_of(text)
             if authors and not current.authors:
                 current.authors = authors
+                current.authors_truncated = names_more(text)
             elif current.year is None and (year := year_of(text)):
                 current.year = year
             return True
@@ -598,7 +606,7 @@ class _Reader:
             else:
                 self.left_out += len(others)
             end = max((x.end for x in chunk.links), default=0)
-            found[0].authors, found[0].year = _byline(chunk, end)
+            _byline(found[0], chunk, end)
             if not found[0].title:
                 found[0].title = title_of_text(chunk.text[end:])
         else:

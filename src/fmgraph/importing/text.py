@@ -137,6 +137,14 @@ def authors_of(text: str) -> list[str] | None:
     return parts if len(parts) >= 2 and full * 2 >= len(parts) else None
 
 
+_ET_AL_ANYWHERE = re.compile(r"\bet\.?\s+al\b", re.I)
+
+
+def names_more(text: str) -> bool:
+    """Whether an author line says its list is not complete ("et al.")."""
+    return bool(_ET_AL_ANYWHERE.search(text))
+
+
 def year_of(text: str) -> int | None:
     """The year a "Submitted on …" line or a date line gives."""
     match = _SUBMITTED.search(text) or _DATE_LINE.match(text.strip())
