@@ -210,7 +210,8 @@ def test_link_concepts_prints_proposals(tiny_copy: Path, tmp_path: Path) -> None
     assert result.exit_code == 0
     assert (
         "Concept links (1, proposed; --write-links writes them):\n"
-        "  cheap-lora-tricks discusses lora  (title has 'LoRA')\n"
+        "  cheap-lora-tricks discusses lora  "
+        "(title words 'LoRA' match 'LoRA'; the title names it)\n"
     ) in result.stdout
 
 

@@ -202,9 +202,7 @@ def import_text(result: ImportResult, verbose: bool = False) -> str:
         state = "written" if result.links[0].written else "proposed; --write-links writes them"
         lines.append(f"Concept links ({len(result.links)}, {state}):")
         for link in result.links:
-            lines.append(
-                f"  {link.work} {link.relation} {link.concept}  (title has {link.matched!r})"
-            )
+            lines.append(f"  {link.work} {link.relation} {link.concept}  ({link.evidence})")
     if result.reported:
         shown = result.reported if verbose else result.reported[:IMPORT_SHOWN]
         lines.append(f"Reported ({len(result.reported)}):")

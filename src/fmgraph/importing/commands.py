@@ -153,7 +153,9 @@ def _merge(
             "authors": w.authors,
             "authors_truncated": True if w.authors_truncated else None,
             "doi": w.doi,
-            "discusses": w.concepts,
+            "teaches": w.links.get("teaches", []),
+            "uses": w.links.get("uses", []),
+            "discusses": w.links.get("discusses", []),
         }
         new("works", values, f"{w.kind}: {w.title}")
         result.works_added.append(w.id)

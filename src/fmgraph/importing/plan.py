@@ -114,6 +114,8 @@ class Merger:
         self.reused: dict[str, None] = {}
         self.readings_added = 0
         self.session_order: list[str] = []
+        #: Abstracts sources carry, per work id: evidence for concept links, never stored.
+        self.abstracts: dict[str, list[str]] = {}
         #: The work each source file's readings were matched to or added as.
         self.works_of_file: dict[str, dict[str, None]] = {}
 
@@ -246,6 +248,8 @@ class Merger:
         for reading in session.readings:
             work_id = self.work_for(reading.work)
             self.works_of_file.setdefault(session.file, {})[work_id] = None
+            if reading.abstract:
+                self.abstracts.setdefault(work_id, []).append(reading.abstract)
             if work_id in seen:
                 first = seen[work_id]
                 reading.report(
@@ -330,7 +334,10 @@ class Merger:
     # ------------------------------------------------------------------------ links
 
     def link_concepts(self, write: bool) -> list[ConceptLink]:
-        """Concepts whose label or alias is a whole word of a touched work's title."""
+        """Links from each touched work to the concepts its title names (a label or alias as a
+        whole word), as teaches, uses or discusses (:func:`relation_in_title`); and, for
+        concepts the title does not name, discusses links where an abstract the source carries
+        names the concept's label. The abstract is evidence only; it is never stored."""
         patterns = [
             (c, _name_patterns(c))
             for c in sorted(self.catalog.concepts.values(), key=lambda c: c.id)
@@ -338,23 +345,82 @@ class Merger:
         links: list[ConceptLink] = []
         for work_id in self.touched:
             state = self.works[work_id]
-            found = []
+            found: list[ConceptLink] = []
             for concept, names in patterns:
                 if concept.id in state.concepts:
                     continue
-                for name, pattern in names:
-                    if pattern.search(state.title):
-                        found.append(ConceptLink(work_id, state.title, concept.id, name, write))
-                        break
+                link = _title_link(state, concept.id, names, write)
+                if link is None:
+                    link = _abstract_link(state, concept, self.abstracts.get(work_id, []), write)
+                if link is not None:
+                    found.append(link)
             links.extend(found)
-            if write and found:
-                ids = [link.concept for link in found]
-                state.concepts.extend(ids)
-                if not state.new:
-                    self._update("works", work_id).add(
-                        "discusses", ids, "link concept " + ", ".join(ids)
-                    )
+            if write:
+                for link in found:
+                    state.concepts.append(link.concept)
+                    state.links.setdefault(link.relation, []).append(link.concept)
+                    if not state.new:
+                        self._update("works", work_id).add(
+                            link.relation, [link.concept], f"link concept {link.concept}"
+                        )
         return links
+
+
+#: Words after which a concept named in a title is a means of the work, not its subject.
+_USE_WORDS = {"with", "using", "via", "through", "by", "from", "for", "under", "leveraging"}
+#: Words a title may open with before naming its subject.
+_OPENERS = {"a", "an", "the", "introducing", "towards", "toward", "on", "understanding"}
+
+
+def relation_in_title(title: str, start: int, end: int) -> tuple[str, str]:
+    """The relation a title suggests for a concept it names at ``title[start:end]``, and why:
+
+    * teaches — the title opens with it (after at most "a", "the", "towards" …) or it is what
+      stands before the title's colon ("LoRA: Low-Rank Adaptation …");
+    * uses — it follows "with", "using", "via", "by", "from", "for" … ("… with human
+      feedback");
+    * discusses — otherwise.
+    """
+    before = re.findall(r"[a-z0-9]+", title[:start].lower())
+    after = title[end:].lstrip()
+    if all(w in _OPENERS for w in before):
+        return "teaches", "the title opens with it"
+    if before and before[-1] in _USE_WORDS:
+        return "uses", f"it follows {before[-1]!r}"
+    if after.startswith(":") and ":" not in title[:start]:
+        return "teaches", "it is the title's subject, before the colon"
+    return "discusses", "the title names it"
+
+
+def _title_link(
+    state: _WorkState, concept: str, names: list[tuple[str, re.Pattern[str]]], write: bool
+) -> ConceptLink | None:
+    for name, pattern in names:
+        match = pattern.search(state.title)
+        if match:
+            relation, why = relation_in_title(state.title, match.start(), match.end())
+            evidence = f"title words {match.group(0)!r} match {name!r}; {why}"
+            return ConceptLink(state.id, state.title, concept, name, write, relation, evidence)
+    return None
+
+
+def _abstract_link(
+    state: _WorkState, concept: Concept, abstracts: list[str], write: bool
+) -> ConceptLink | None:
+    label = concept.label.strip()
+    if len(label) < 4:
+        return None  # short labels match too much prose
+    pattern = _name_patterns(Concept(concept.id, label, "", ""))[0][1]
+    for text in abstracts:
+        match = pattern.search(text)
+        if match:
+            a, b = max(match.start() - 30, 0), min(match.end() + 30, len(text))
+            snippet = " ".join(text[a:b].split())
+            evidence = f"abstract says '…{snippet}…' (evidence only, not stored)"
+            return ConceptLink(
+                state.id, state.title, concept.id, label, write, "discusses", evidence
+            )
+    return None
 
 
 def _few(ids: list[str], shown: int = 3) -> str:

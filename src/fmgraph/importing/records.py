@@ -31,6 +31,8 @@ class ImportedReading:
     file: str
     line: int
     problems: list[Problem] = field(default_factory=list)
+    #: An abstract the source carries: evidence for concept links, never written.
+    abstract: str | None = None
 
     def report(self, message: str) -> None:
         self.problems.append(Problem(self.file, self.line, f"reading {self.work.title!r}", message))
@@ -77,8 +79,9 @@ class Change:
 
 @dataclass
 class ConceptLink:
-    """A proposed link from a work to a concept, with its evidence: the label or alias of the
-    concept that is a word of the work's title."""
+    """A proposed link from a work to a concept (``relation``: teaches, uses or discusses), with
+    its evidence: which words of the title matched which label or alias (``matched``), or what
+    the source's abstract says."""
 
     work: str
     title: str
@@ -86,6 +89,7 @@ class ConceptLink:
     matched: str
     written: bool
     relation: str = "discusses"
+    evidence: str = ""
 
 
 @dataclass

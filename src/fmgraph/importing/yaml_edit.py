@@ -24,7 +24,7 @@ from ..loader import FIELDS
 from .records import EntryUpdate
 
 _FIELD_ORDER = {section: FIELDS[section] for section in ("topics", "works", "sessions")}
-_FLOW_LISTS = {"topics", "authors", "introduces", "discusses", "cites"}
+_FLOW_LISTS = {"topics", "authors", "introduces", "teaches", "uses", "discusses", "cites"}
 _HEADER = (
     "Written by `fmgraph import`: {what}. Edit freely; later imports keep your changes and\n"
     "only add what is missing."
