@@ -13,7 +13,13 @@ without one, its normalized title. The report gives per format:
   sessions     sessions with the table's code and title / sessions in the table
   left out     links left out as no readings, parsed / in the table
 
-Run: python bench/import_recovery.py [--verbose]. docs/importing.md quotes its last run.
+With --links it also imports every fixture into the bundled course data (a dry run) with
+--link-concepts and compares the proposed concept links with tests/fixtures/site/links.yaml, a
+hand-judged table: precision (links judged right / links proposed) and relation (right links
+whose relation, teaches, uses or discusses, is the judged one / right links).
+
+Run: python bench/import_recovery.py [--verbose] [--links]. docs/importing.md quotes its last
+run.
 """
 
 from __future__ import annotations
@@ -179,11 +185,53 @@ def report(scores: list[Score], verbose: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure_links(verbose: bool) -> str:
+    """Precision of the proposed concept links against the hand-judged table."""
+    from fmgraph.importing import import_site
+    from fmgraph.resources import data_dir
+
+    folders = [p for p in sorted(SITE.iterdir()) if p.is_dir()] + [POSTS / "good"]
+    started = time.process_time()
+    result = import_site(data_dir(), folders, dry_run=True, link_concepts=True)
+    seconds = time.process_time() - started
+    table = yaml.safe_load((SITE / "links.yaml").read_text(encoding="utf-8"))["links"]
+    judged = {(e["work"], e["concept"]): e for e in table}
+    right = relation = unjudged = 0
+    lines = []
+    for link in result.links:
+        entry = judged.get((link.work, link.concept))
+        if entry is None:
+            unjudged += 1
+            lines.append(f"    unjudged: {link.work} {link.relation} {link.concept}")
+            continue
+        if entry["right"]:
+            right += 1
+            relation += entry["relation"] == link.relation
+            if verbose and entry["relation"] != link.relation:
+                lines.append(f"    relation {link.relation}, judged {entry['relation']}: "
+                             f"{link.work} {link.concept}")  # fmt: skip
+        elif verbose:
+            lines.append(f"    wrong: {link.work} {link.relation} {link.concept}")
+    total = len(result.links)
+    head = (
+        f"Concept links: {total} proposed, precision {right}/{total - unjudged} judged right "
+        f"({right / max(total - unjudged, 1):.2f}), relation {relation}/{right} "
+        f"({relation / max(right, 1):.2f}), {unjudged} not in the table; cpu {seconds:.1f} s"
+    )
+    return "\n".join([head, *lines]) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="Show what differed.")
+    parser.add_argument("--links", action="store_true", help="Measure concept links too.")
     args = parser.parse_args()
+    import os
+
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     sys.stdout.write(report(measure_all(), args.verbose))
+    if args.links:
+        sys.stdout.write(measure_links(args.verbose))
     return 0
 
 

@@ -157,6 +157,7 @@ def parse_bibtex(path: Path, session: str, role: str = "required") -> ImportedSe
         fields = {f.key.lower(): f.value for f in entry.fields}
         work, messages = _entry_work(fields, entry.key, entry.entry_type)
         reading = ImportedReading(role, work, file, line)
+        reading.abstract = _text(fields["abstract"]) if fields.get("abstract") else None
         for message in messages:
             reading.report(message)
         result.readings.append(reading)

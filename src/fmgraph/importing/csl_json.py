@@ -140,6 +140,7 @@ def parse_csl_json(path: Path, session: str, role: str = "required") -> Imported
             continue
         work, messages = _item_work(item, position)
         reading = ImportedReading(role, work, file, line)
+        reading.abstract = _text(item.get("abstract")) or None
         for message in messages:
             reading.report(message)
         result.readings.append(reading)

@@ -346,14 +346,31 @@ class Merger:
         for work_id in self.touched:
             state = self.works[work_id]
             found: list[ConceptLink] = []
+            spans: dict[str, tuple[int, int]] = {}
             for concept, names in patterns:
                 if concept.id in state.concepts:
                     continue
-                link = _title_link(state, concept.id, names, write)
+                link, span = _title_link(state, concept.id, names, write)
                 if link is None:
                     link = _abstract_link(state, concept, self.abstracts.get(work_id, []), write)
                 if link is not None:
                     found.append(link)
+                    if span is not None:
+                        spans[concept.id] = span
+            # A concept named only inside a longer name of another ("language model" inside
+            # "large language model") is the other's part, not a topic of the work.
+            found = [
+                link
+                for link in found
+                if not any(
+                    other != link.concept
+                    and (a, b) != spans[link.concept]
+                    and a <= spans[link.concept][0]
+                    and spans[link.concept][1] <= b
+                    for other, (a, b) in spans.items()
+                )
+                or link.concept not in spans
+            ]
             links.extend(found)
             if write:
                 for link in found:
@@ -394,14 +411,15 @@ def relation_in_title(title: str, start: int, end: int) -> tuple[str, str]:
 
 def _title_link(
     state: _WorkState, concept: str, names: list[tuple[str, re.Pattern[str]]], write: bool
-) -> ConceptLink | None:
+) -> tuple[ConceptLink | None, tuple[int, int] | None]:
     for name, pattern in names:
         match = pattern.search(state.title)
         if match:
             relation, why = relation_in_title(state.title, match.start(), match.end())
             evidence = f"title words {match.group(0)!r} match {name!r}; {why}"
-            return ConceptLink(state.id, state.title, concept, name, write, relation, evidence)
-    return None
+            link = ConceptLink(state.id, state.title, concept, name, write, relation, evidence)
+            return link, match.span()
+    return None, None
 
 
 def _abstract_link(
