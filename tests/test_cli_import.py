@@ -292,3 +292,27 @@ def test_import_csl_json_adds_readings_and_merges_known_works(tmp_path: Path) ->
         ).stdout
     )  # fmt: skip
     assert record["changes"] == [] and record["files"][0]["format"] == "csl-json"
+
+
+def test_a_course_session_the_site_no_longer_lists_is_kept_and_reported_once(
+    tmp_path: Path,
+) -> None:
+    site, target = tmp_path / "site", tmp_path / "d"
+    site.mkdir()
+    for week in (1, 2):
+        (site / f"week-0{week}.md").write_text(
+            f"# Week {week}\n\n## Readings\n\n- [Paper {week}](https://arxiv.org/abs/2101.0000{week})\n",
+            encoding="utf-8",
+        )
+    assert _run("--data", str(target), "import", "site", str(site), "--course", "C").exit_code == 0
+    (site / "week-02.md").unlink()
+    result = _run("--data", str(target), "import", "site", str(site), "--course", "C")
+    assert result.exit_code == 0
+    lines = [line for line in result.stdout.splitlines() if "not in these sources" in line]
+    assert lines == [
+        f"  {target}: 1 session(s) of course C are not in these sources and were kept with "
+        "their readings: C-L02"
+    ]
+    from fmgraph.loader import load_catalog
+
+    assert load_catalog(target).sessions["C-L02"].required == ["arxiv-2101.00002"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
-from .plan import Merger
+from .plan import Merger, few
 from .records import Change, EntryUpdate, ImportedSession, ImportResult, SourceSummary
 from .write import check, import_lock, load_target, recover, write_files_together
 from .yaml_edit import edit_text
@@ -49,6 +49,7 @@ def merge_sessions(
     progress: Progress | None = None,
     summaries: list[SourceSummary] | None = None,
     warnings: list[Problem] | None = None,
+    course: str | None = None,
 ) -> ImportResult:
     """Merge ``sessions`` into ``data_dir`` (created when missing) and report what changed.
 
@@ -57,7 +58,7 @@ def merge_sessions(
     takes no lock and writes nothing.
     """
     say = progress or (lambda message: None)
-    extra = _Extra(summaries or _summaries(sessions), warnings or [])
+    extra = _Extra(summaries or _summaries(sessions), warnings or [], course)
     if dry_run:
         return _merge(data_dir, sessions, sources, True, link_concepts, write_links, say, extra)
     created = not data_dir.exists()
@@ -79,6 +80,7 @@ def merge_sessions(
 class _Extra:
     summaries: list[SourceSummary]
     warnings: list[Problem]
+    course: str | None = None
 
 
 def _summaries(sessions: list[ImportedSession]) -> list[SourceSummary]:
@@ -194,6 +196,23 @@ def _merge(
     result.changes = changes
 
     reported = extra.warnings + [p for s in sessions for p in s.all_problems()] + merger.reported
+    if extra.course:
+        # Sessions of this course the sources no longer list keep their readings; one line.
+        gone = [
+            code
+            for code in catalog.sessions
+            if code.startswith(f"{extra.course}-") and code not in merger.session_order
+        ]
+        if gone:
+            reported.append(
+                Problem(
+                    str(data_dir),
+                    None,
+                    None,
+                    f"{len(gone)} session(s) of course {extra.course} are not in these sources "
+                    f"and were kept with their readings: {few(gone)}",
+                )
+            )
     unique = {(p.file, p.line, p.entry, p.message): p for p in reported}
     result.reported = [unique[k] for k in sorted(unique, key=lambda k: (k[0], k[1] or 0, k[3]))]
     if not changes:
@@ -299,6 +318,7 @@ def import_site(
         progress=progress,
         summaries=read.files,
         warnings=read.problems,
+        course=course,
     )
 
 

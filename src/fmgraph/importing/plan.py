@@ -328,7 +328,7 @@ class Merger:
                 self._report(
                     session,
                     f"{len(missing)} reading(s) of the data are not in this source and were "
-                    f"kept: {_few(missing)}",
+                    f"kept: {few(missing)}",
                 )
 
     # ------------------------------------------------------------------------ links
@@ -441,7 +441,7 @@ def _abstract_link(
     return None
 
 
-def _few(ids: list[str], shown: int = 3) -> str:
+def few(ids: list[str], shown: int = 3) -> str:
     """Some ids of a list, and how many more: a report line stays one line."""
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
     return ", ".join(ids[:shown]) + more
