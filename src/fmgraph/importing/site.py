@@ -961,6 +961,8 @@ def _read_data(path: Path, reader: _Reader) -> list[SiteSession]:
         code, source = _session_code(entry, None, position)
         title = next((str(entry[k]) for k in _TITLE_KEYS if entry.get(k)), code)
         found = _reading_fields(entry, file, line, reader)
+        if not found and not any(k in entry for k in (*_CODE_KEYS, "date")):
+            continue  # a navigation link, a person, a sponsor: no lecture
         session = ImportedSession(code=code, file=file, line=line, title=clean_title(title))
         if entry.get("date") is not None:
             session.date = as_date(entry["date"])
