@@ -421,17 +421,18 @@ def render(
 
 @cli.group(name="import")
 def import_group() -> None:
-    """Merge reading lists (course posts, BibTeX) into the data directory given with --data.
+    """Merge reading lists (course sites, posts, BibTeX, CSL-JSON) into the --data directory.
 
     The directory is created when missing. New topics, works and sessions go to
     imported-topics.yaml, imported-works.yaml and imported-sessions.yaml; entries that already
     exist are updated where they are written, keeping your comments. A work already known (same
     arXiv id, DOI, URL or title) is reused, so importing the same sources twice changes nothing.
-    Writes are atomic: on any error the directory is left as it was.
+    Writes are atomic: on any error the directory is left as it was; imports of one directory
+    take turns, and one killed half-way is finished by the next. See docs/importing.md.
 
     \b
     Example:
-      fmgraph --data my-course/ import posts _posts/
+      fmgraph --data my-course/ import site course-site/
     """
 
 
