@@ -153,3 +153,21 @@ def test_bylines_give_authors_year_and_whether_the_list_is_complete() -> None:
         (["Ashish Vaswani", "Noam Shazeer"], True, 2017),
         (["Minh-Thang Luong", "Hieu Pham"], False, 2015),
     ]
+
+
+def test_bare_links_under_a_heading_that_names_a_group_are_readings_of_their_own(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "week-07.md"
+    page.write_text(
+        "# Week 7\n\n## Readings\n\n### High-impact papers\n\n"
+        "- https://arxiv.org/abs/2101.03961\n- https://arxiv.org/pdf/2202.08906v2.pdf\n\n"
+        "### Attention Is All You Need\n\n- https://arxiv.org/abs/1706.03762\n",
+        encoding="utf-8",
+    )
+    (session,) = read_site([page]).sessions
+    assert [(r.work.title, r.work.arxiv) for r in session.readings] == [
+        ("arXiv 2101.03961", "2101.03961"),
+        ("arXiv 2202.08906", "2202.08906"),
+        ("Attention Is All You Need", "1706.03762"),
+    ]

@@ -242,7 +242,9 @@ def _chunk(element: Any, line: int, skip: frozenset[str] = frozenset()) -> Chunk
                 text = _SPACES.sub(" ", str(child))
                 for match in _BARE_URL.finditer(text):
                     url = match.group(0).rstrip(".,;:!?)'\"")
-                    links.append(Link(url, "", size + match.start(), size + match.start()))
+                    links.append(
+                        Link(url, "", size + match.start(), size + match.start() + len(url))
+                    )
                 add(text)
                 continue
             if not isinstance(child, Tag) or child.name in skip or child.name in _HIDDEN:
@@ -458,6 +460,14 @@ def title_of_text(text: str) -> str:
         text = head
     text = re.sub(r"\s+(?:at|here|see|in)\s*:?$", "", text.strip(), flags=re.I)
     return clean_title(text.strip().strip('"“”.'))
+
+
+#: Words of a heading that names a group of readings ("High-impact papers"), not one.
+_GROUP_WORDS = {"papers", "readings", "links", "resources", "references", "materials"}
+
+
+def _names_group(heading: str) -> bool:
+    return any(w in _GROUP_WORDS for w in re.findall(r"[a-z]+", heading.lower()))
 
 
 def _title_like(text: str, fewest: int = 2) -> bool:
@@ -676,7 +686,7 @@ def _blocks_readings(
                 current_in_section = True
             elif items:
                 found.extend(items)
-            elif _title_like(title, 1) and (section or level >= 3):
+            elif _title_like(title, 1) and (section or level >= 3) and not _names_group(title):
                 current = _Found(title, chunk.line, reader.role(role))
                 level_of_current, current_filled = level, False
                 current_in_section = section
