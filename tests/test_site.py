@@ -105,6 +105,15 @@ def test_course_prefix_and_role_override(tmp_path: Path) -> None:
             "A notebook that builds a tiny search engine",
         ),
         ("; and GShard, ", "GShard"),
+        (
+            'Chen, Mark, et al. "Evaluating large language models trained on code." arXiv',
+            "Evaluating large language models trained on code",
+        ),
+        ("Direct Preference Optimization, NeurIPS 2023", "Direct Preference Optimization"),
+        (
+            "Smith, J. (2020). A Study of Things in Depth. Journal of Stuff.",
+            "A Study of Things in Depth",
+        ),
     ],
 )
 def test_titles_from_text_drop_tags_venues_bylines_and_notes(text: str, title: str) -> None:

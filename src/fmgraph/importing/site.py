@@ -66,6 +66,9 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _SHORT_YEAR = re.compile(r"[A-Za-z]\s?['’](\d{2})\b")
 #: "Levy and Goldberg (2014), Title": a byline and year before the title.
 _BYLINE_FIRST = re.compile(r"^[^()]{2,80}?\s\((?:19|20)\d{2}[a-z]?\)[,.:]?\s+(?P<title>\S.*)$")
+_QUOTED = re.compile(r"[\"“]([^\"“”]{6,300})[\"”]")
+#: ", NeurIPS 2023" or ", ICML'24" closing a title.
+_TRAILING_VENUE = re.compile(r",\s+[A-Z][\w&. ]{1,30}?\s?(?:'\d{2}|(?:19|20)\d{2})\.?$")
 _LEADING_TAG = re.compile(r"^\s*(?:\[[^\]]{1,40}\]\s*)+")
 _GENERIC = {
     "",
@@ -443,9 +446,13 @@ def title_of_text(text: str) -> str:
     text = re.sub(r"^(?:[\s;,.:|)\]\-–—]+|(?:and|&|or)\s)+", "", text).strip()
     text = _LEADING_TAG.sub("", text).strip()
     text = re.sub(r"[\s(\[]+$", "", text)
+    quoted = _QUOTED.search(text)
+    if quoted and len(quoted.group(1).split()) >= 3:
+        return clean_title(quoted.group(1).strip().rstrip(".,"))  # MLA: Author. "Title." Venue
     byline = _BYLINE_FIRST.match(text)
     if byline:
         text = byline.group("title")
+    text = _TRAILING_VENUE.sub("", text)
     text = re.sub(r"^[\"“]|[\"”]$", "", text)
     cut = re.search(r"\s[(\[][^)\]]*?(?:\d{2}|[A-Z]{2,})[^)\]]*[)\]]", text)
     if cut:
