@@ -180,3 +180,27 @@ def test_bare_links_under_a_heading_that_names_a_group_are_readings_of_their_own
         ("arXiv 2202.08906", "2202.08906"),
         ("Attention Is All You Need", "1706.03762"),
     ]
+
+
+def test_a_markdown_schedule_table_gives_one_session_per_class(tmp_path: Path) -> None:
+    page = tmp_path / "schedule.md"
+    page.write_text(
+        "---\ntitle: Schedule\n---\n\n"
+        "| # | Date | Topic | Readings | Optional |\n|---|---|---|---|---|\n"
+        "| 1 | 2025-09-02 | Intro | [Attention Is All You Need]"
+        "(https://arxiv.org/abs/1706.03762) | |\n"
+        "| | 2025-09-04 | No class: holiday | | |\n"
+        "| 2 | 2025-09-09 | Scaling | [Scaling Laws for Neural Language Models]"
+        "(https://arxiv.org/pdf/2001.08361.pdf) | [slides](slides/2.pdf) |\n",
+        encoding="utf-8",
+    )
+    read = read_site([page])
+    assert [(s.code, s.title, str(s.date)) for s in read.sessions] == [
+        ("L01", "Intro", "2025-09-02"),
+        ("L02", "Scaling", "2025-09-09"),
+    ]
+    assert [[r.work.arxiv for r in s.readings] for s in read.sessions] == [
+        ["1706.03762"],
+        ["2001.08361"],
+    ]
+    assert read.files[0].links_left_out == 1

@@ -859,6 +859,10 @@ def _front(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
 def _read_markdown(path: Path, reader: _Reader) -> list[SiteSession]:
     meta, body, first_line = _front(path, read_text(path))
     blocks = html_blocks(_markdown_html(body, first_line))
+    if not any(k in meta for k in ("desc", "code", "lecture", "nav_order")):
+        schedule = _schedule(path, blocks, reader)
+        if schedule:
+            return schedule
     first = next((b.chunk.text for b in blocks if b.kind == "heading" and b.level == 1), "")
     page = _page_session(path, meta, blocks, reader, clean_title(first))
     return [page] if page else []
@@ -879,6 +883,7 @@ def _read_html(path: Path, reader: _Reader) -> list[SiteSession]:
     return [page] if page else []
 
 
+_NO_CLASS = re.compile(r"\b(?:no class|no lecture|holiday|break|cancell?ed|thanksgiving)\b", re.I)
 _TOPIC_COLUMNS = ("topic", "title", "lecture", "session", "subject")
 _CODE_COLUMNS = ("lecture", "#", "no", "no.", "session", "week", "class")
 
@@ -904,6 +909,10 @@ def _schedule(path: Path, blocks: list[Block], reader: _Reader) -> list[SiteSess
         )
         if not reading_columns or topic is None or topic >= len(block.cells):
             continue
+        if _NO_CLASS.search(block.cells[topic].text) and not any(
+            x.href for i in reading_columns if i < len(block.cells) for x in block.cells[i].links
+        ):
+            continue  # a holiday or a cancelled class: no session
         meta: dict[str, Any] = {}
         code_column = next((i for i, h in enumerate(header) if h in _CODE_COLUMNS), None)
         if code_column is not None and code_column != topic and code_column < len(block.cells):
