@@ -204,3 +204,20 @@ def test_a_markdown_schedule_table_gives_one_session_per_class(tmp_path: Path) -
         ["2001.08361"],
     ]
     assert read.files[0].links_left_out == 1
+
+
+def test_lectures_listed_inside_weeks_are_one_list(tmp_path: Path) -> None:
+    data = tmp_path / "_data"
+    data.mkdir()
+    (data / "schedule.yml").write_text(
+        "- week: 1\n  date: 2025-01-06\n  lectures:\n"
+        "    - title: Intro\n      readings: ['[BERT](https://aclanthology.org/N19-1423/)']\n"
+        "    - title: Tokens\n      date: 2025-01-08\n"
+        "      readings: ['[BPE](https://aclanthology.org/P16-1162/)']\n",
+        encoding="utf-8",
+    )
+    read = read_site([tmp_path])
+    assert [(s.code, s.title, str(s.date)) for s in read.sessions] == [
+        ("2025-01-06", "Intro", "2025-01-06"),
+        ("2025-01-08", "Tokens", "2025-01-08"),
+    ]

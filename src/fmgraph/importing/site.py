@@ -968,6 +968,39 @@ def item_lines(text: str) -> list[int]:
     return []
 
 
+_NESTED = ("lectures", "sessions", "classes", "meetings", "days")
+
+
+def _flatten(
+    entries: list[dict[str, Any]], lines: list[int]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Lectures listed inside weeks (``- week: 3`` with ``lectures: [...]``) as one list; a
+    lecture without a date takes its week's."""
+    flat: list[dict[str, Any]] = []
+    flat_lines: list[int] = []
+    for entry, line in zip(entries, lines, strict=True):
+        inner = next(
+            (
+                entry[k]
+                for k in _NESTED
+                if isinstance(entry.get(k), list)
+                and entry[k]
+                and all(isinstance(i, dict) for i in entry[k])
+            ),
+            None,
+        )
+        if inner is None:
+            flat.append(entry)
+            flat_lines.append(line)
+            continue
+        for item in inner:
+            if "date" not in item and "date" in entry:
+                item = {**item, "date": entry["date"]}
+            flat.append(item)
+            flat_lines.append(line)
+    return flat, flat_lines
+
+
 def _read_data(path: Path, reader: _Reader) -> list[SiteSession]:
     text = read_text(path)
     file = str(path)
@@ -981,9 +1014,11 @@ def _read_data(path: Path, reader: _Reader) -> list[SiteSession]:
     if not lectures:
         return []
     lines = item_lines(text)
+    lines = lines if len(lines) == len(lectures) else [1] * len(lectures)
+    lectures, lines = _flatten(lectures, lines)
     sessions = []
     for position, entry in enumerate(lectures):
-        line = lines[position] if position < len(lines) else 1
+        line = lines[position]
         code, source = _session_code(entry, None, position)
         title = next((str(entry[k]) for k in _TITLE_KEYS if entry.get(k)), code)
         found = _reading_fields(entry, file, line, reader)
