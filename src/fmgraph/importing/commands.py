@@ -16,7 +16,14 @@ from typing import Any
 
 from ..errors import Problem
 from .plan import Merger, few
-from .records import Change, EntryUpdate, ImportedSession, ImportResult, SourceSummary
+from .records import (
+    Change,
+    EntryUpdate,
+    ImportedSession,
+    ImportResult,
+    SourceSummary,
+    entry_values,
+)
 from .write import check, import_lock, load_target, recover, write_files_together
 from .yaml_edit import edit_text
 
@@ -142,40 +149,16 @@ def _merge(
     for topic_id in merger.new_topics:
         new("topics", {"id": topic_id, "label": merger.topics[topic_id]}, merger.topics[topic_id])
         result.topics_added.append(topic_id)
-    for w in merger.works.values():
-        if not w.new:
-            continue
-        values: dict[str, Any] = {
-            "id": w.id,
-            "title": w.title,
-            "kind": w.kind,
-            "arxiv": w.arxiv,
-            "urls": w.urls,
-            "year": w.year,
-            "authors": w.authors,
-            "authors_truncated": True if w.authors_truncated else None,
-            "doi": w.doi,
-            "teaches": w.links.get("teaches", []),
-            "uses": w.links.get("uses", []),
-            "discusses": w.links.get("discusses", []),
-        }
-        new("works", values, f"{w.kind}: {w.title}")
+    for work_id in merger.new_works:
+        w = merger.works[work_id]
+        new("works", entry_values("works", w), f"{w.kind}: {w.title}")
         result.works_added.append(w.id)
     for code in merger.session_order:
-        s = merger.sessions[code]
-        if not s.new:
+        if code not in merger.new_sessions:
             continue
-        values = {
-            "code": s.code,
-            "title": s.title,
-            "date": s.date,
-            "collection": s.collection,
-            "topics": s.topics,
-            "required": s.required,
-            "further": s.further,
-        }
+        s = merger.sessions[code]
         detail = f"{s.title} ({len(s.required)} required, {len(s.further)} further)"
-        new("sessions", values, detail)
+        new("sessions", entry_values("sessions", s), detail)
         result.sessions_added.append(code)
     for update in merger.updates.values():
         path = Path(update.file)

@@ -9,65 +9,22 @@ text and :mod:`.write` checks and writes that text.
 
 from __future__ import annotations
 
-import datetime
+import copy
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem
-from ..model import Catalog, Concept, Work
+from ..model import Catalog, Concept, Session, Work
 from ..names import normalize
 from ..vocab import slug
 from .identifiers import guess_kind, normalize_url, unique_urls
 from .records import ConceptLink, EntryUpdate, ImportedReading, ImportedSession
 
 
-@dataclass
-class _WorkState:
-    """What is known of a work so far, existing or new, to match and merge readings into."""
-
-    id: str
-    title: str
-    kind: str
-    arxiv: str | None
-    doi: str | None
-    urls: list[str]
-    year: int | None
-    authors: list[str]
-    concepts: list[str]
-    new: bool
-    authors_truncated: bool = False
-    links: dict[str, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, work: Work) -> _WorkState:
-        linked = work.introduces + work.teaches + work.uses + work.discusses
-        return cls(
-            work.id,
-            work.title,
-            work.kind,
-            work.arxiv,
-            work.doi,
-            list(work.urls),
-            work.year,
-            list(work.authors),
-            list(dict.fromkeys(linked)),
-            new=False,
-            authors_truncated=work.authors_truncated,
-        )
-
-
-@dataclass
-class _SessionState:
-    code: str
-    title: str
-    date: datetime.date | None
-    collection: str | None
-    topics: list[str]
-    required: list[str]
-    further: list[str]
-    new: bool
+def _linked(work: Work) -> list[str]:
+    """The concepts a work is linked to already, by any relation."""
+    return list(dict.fromkeys(work.introduces + work.teaches + work.uses + work.discusses))
 
 
 def _identity(arxiv: str | None, doi: str | None, urls: Iterable[str], title: str) -> list[str]:
@@ -89,23 +46,16 @@ class Merger:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.works: dict[str, _WorkState] = {}
+        # Works and sessions as the plan leaves them: copies of the catalog's, and new ones.
+        self.works: dict[str, Work] = {}
+        self.new_works: dict[str, None] = {}
         self.index: dict[str, str] = {}
         for work in catalog.works.values():
-            self._register(_WorkState.of(work))
-        self.sessions: dict[str, _SessionState] = {
-            s.code: _SessionState(
-                s.code,
-                s.title,
-                s.date,
-                s.collection,
-                list(s.topics),
-                list(s.required),
-                list(s.further),
-                new=False,
-            )
-            for s in catalog.sessions.values()
+            self._register(copy.deepcopy(work))
+        self.sessions: dict[str, Session] = {
+            s.code: copy.deepcopy(s) for s in catalog.sessions.values()
         }
+        self.new_sessions: set[str] = set()
         self.topics: dict[str, str] = {t.id: t.label for t in catalog.topics.values()}
         self.new_topics: list[str] = []
         self.updates: dict[tuple[str, str], EntryUpdate] = {}
@@ -121,7 +71,7 @@ class Merger:
 
     # ------------------------------------------------------------------ bookkeeping
 
-    def _register(self, state: _WorkState) -> None:
+    def _register(self, state: Work) -> None:
         self.works[state.id] = state
         keys = _identity(state.arxiv, state.doi, state.urls, state.title)
         if state.id.startswith("arxiv-") and not state.arxiv:
@@ -165,25 +115,16 @@ class Merger:
         found = self._find(work)
         if found is None:
             base = f"arxiv-{work.arxiv}" if work.arxiv else slug(work.title)
-            state = _WorkState(
-                id=self._unique_id(base),
-                title=work.title,
-                kind=work.kind,
-                arxiv=work.arxiv,
-                doi=work.doi,
-                urls=list(work.urls),
-                year=work.year,
-                authors=list(work.authors),
-                concepts=[],
-                new=True,
-                authors_truncated=work.authors_truncated,
-            )
+            state = copy.deepcopy(work)
+            state.id = self._unique_id(base)
+            self.new_works[state.id] = None
             self._register(state)
             self.touched[state.id] = None
             return state.id
         state = self.works[found]
         self.touched[found] = None
-        if not state.new:
+        is_new = found in self.new_works
+        if not is_new:
             self.reused[found] = None
         extra = unique_urls(work.urls, known=state.urls)
         fill: dict[str, Any] = {}
@@ -199,7 +140,7 @@ class Merger:
             if work.authors_truncated and not state.authors_truncated:
                 fill["authors_truncated"] = state.authors_truncated = True
         state.urls.extend(extra)
-        if state.new:
+        if is_new:
             state.kind = "paper" if state.arxiv else guess_kind(state.urls)
         elif extra or fill:
             update = self._update("works", found)
@@ -274,25 +215,26 @@ class Merger:
                     session,
                     "is a new session; it is titled by its code until you give it a title",
                 )
-            state = _SessionState(
+            state = Session(
                 session.code,
                 session.title or session.code,
-                session.date,
-                session.collection,
-                list(dict.fromkeys(topics)),
-                [w for role, w, _ in readings if role == "required"],
-                [w for role, w, _ in readings if role == "further"],
-                new=True,
+                date=session.date,
+                collection=session.collection,
+                topics=list(dict.fromkeys(topics)),
+                required=[w for role, w, _ in readings if role == "required"],
+                further=[w for role, w, _ in readings if role == "further"],
             )
+            self.new_sessions.add(session.code)
             self.sessions[session.code] = state
             self.readings_added += len(readings)
             return
-        if state.new:
+        is_new = session.code in self.new_sessions
+        if is_new:
             self._report(session, "is also imported from an earlier source; merged into it")
 
         def change(name: str, items: list[Any], note: str) -> None:
             getattr(state, name).extend(items)
-            if not state.new:
+            if not is_new:
                 self._update("sessions", session.code).add(name, items, note)
 
         listed = set(state.required) | set(state.further)
@@ -315,7 +257,7 @@ class Merger:
                 continue
             if current is None or (name == "title" and current == session.code):
                 setattr(state, name, value)
-                if not state.new:
+                if not is_new:
                     update = self._update("sessions", session.code)
                     update.set[name] = value
                     update.notes.append(f"set {name} {value}")
@@ -346,9 +288,10 @@ class Merger:
         for work_id in self.touched:
             state = self.works[work_id]
             found: list[ConceptLink] = []
+            linked = _linked(state)
             spans: dict[str, tuple[int, int]] = {}
             for concept, names in patterns:
-                if concept.id in state.concepts:
+                if concept.id in linked:
                     continue
                 link, span = _title_link(state, concept.id, names, write)
                 if link is None:
@@ -374,9 +317,8 @@ class Merger:
             links.extend(found)
             if write:
                 for link in found:
-                    state.concepts.append(link.concept)
-                    state.links.setdefault(link.relation, []).append(link.concept)
-                    if not state.new:
+                    getattr(state, link.relation).append(link.concept)
+                    if work_id not in self.new_works:
                         self._update("works", work_id).add(
                             link.relation, [link.concept], f"link concept {link.concept}"
                         )
@@ -410,7 +352,7 @@ def relation_in_title(title: str, start: int, end: int) -> tuple[str, str]:
 
 
 def _title_link(
-    state: _WorkState, concept: str, names: list[tuple[str, re.Pattern[str]]], write: bool
+    state: Work, concept: str, names: list[tuple[str, re.Pattern[str]]], write: bool
 ) -> tuple[ConceptLink | None, tuple[int, int] | None]:
     for name, pattern in names:
         match = pattern.search(state.title)
@@ -423,7 +365,7 @@ def _title_link(
 
 
 def _abstract_link(
-    state: _WorkState, concept: Concept, abstracts: list[str], write: bool
+    state: Work, concept: Concept, abstracts: list[str], write: bool
 ) -> ConceptLink | None:
     label = concept.label.strip()
     if len(label) < 4:

@@ -14,12 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem
+from ..loader import FIELDS
 from ..model import Work
 
 
 def new_work(title: str, **fields: Any) -> Work:
     """A work as a source names it: no id yet."""
     return Work(id="", title=title, **fields)
+
+
+def entry_values(section: str, record: Any) -> dict[str, Any]:
+    """The fields a data file writes for a new work or session, in the data format's order,
+    without the empty ones: a field added to the model and the loader is written without a
+    change here."""
+    values = {name: getattr(record, name, None) for name in FIELDS[section]}
+    return {k: v for k, v in values.items() if v not in (None, "", [], False)}
 
 
 @dataclass
