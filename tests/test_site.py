@@ -221,3 +221,13 @@ def test_lectures_listed_inside_weeks_are_one_list(tmp_path: Path) -> None:
         ("2025-01-06", "Intro", "2025-01-06"),
         ("2025-01-08", "Tokens", "2025-01-08"),
     ]
+
+
+def test_a_desc_that_is_a_description_is_no_code(tmp_path: Path) -> None:
+    page = tmp_path / "lecture-3.md"
+    page.write_text(
+        "---\ntitle: Attention\ndesc: An overview of attention\n---\n\n## Readings\n\n"
+        "- [Attention Is All You Need](https://arxiv.org/abs/1706.03762)\n",
+        encoding="utf-8",
+    )
+    assert [s.code for s in read_site([page]).sessions] == ["L03"]

@@ -751,6 +751,8 @@ def _session_code(meta: dict[str, Any], path: Path | None, position: int | None)
         if key in ("id", "number", "num", "week", "session") and path is not None:
             continue  # on pages these name other things; in lecture lists they are codes
         value = meta.get(key)
+        if isinstance(value, str) and len(value.split()) > 2:
+            continue  # a description ("desc: An overview of …"), not a code
         if value not in (None, "") and _code_text(value):
             return _code_text(value), key
     nav = meta.get("nav_order")
