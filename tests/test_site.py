@@ -10,8 +10,9 @@ import yaml
 
 from fmgraph.errors import DataError
 from fmgraph.importing.identifiers import paper_key
+from fmgraph.importing.readings import title_of_text
 from fmgraph.importing.records import ImportedReading
-from fmgraph.importing.site import detect, find_site_files, read_site, title_of_text
+from fmgraph.importing.site import detect, find_site_files, read_site
 from fmgraph.names import normalize
 
 SITE = Path(__file__).parent / "fixtures" / "site"

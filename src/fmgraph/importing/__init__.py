@@ -2,7 +2,8 @@
 
 One module per job: :mod:`.records` (what sources say and what an import did),
 :mod:`.identifiers` (paper ids and URLs), :mod:`.text` (titles, roles, bylines), one parser
-per source format (:mod:`.posts`, :mod:`.site`, :mod:`.bibtex`, :mod:`.csl_json`),
+per source format (:mod:`.posts`, :mod:`.site`, :mod:`.bibtex`, :mod:`.csl_json`; a site's
+pages become :mod:`.blocks` and the rules of :mod:`.readings` read readings out of them),
 :mod:`.plan` (the merge plan), :mod:`.yaml_edit` (data-file text in, text out) and
 :mod:`.write` (check and write), tied together by :mod:`.commands`.
 """
