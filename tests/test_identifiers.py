@@ -30,6 +30,10 @@ from fmgraph.importing.identifiers import normalize_url, paper_key, paper_mentio
             "3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf",
             "neurips:2017/3f5ee243547dee91fbd053c1c4a845aa",
         ),
+        ("https://ar5iv.labs.arxiv.org/html/2401.01234", "arxiv:2401.01234"),
+        ("https://dl.acm.org/doi/10.1145/3442188.3445922", "doi:10.1145/3442188.3445922"),
+        ("https://dl.acm.org/doi/pdf/10.1145/3442188.3445922", "doi:10.1145/3442188.3445922"),
+        ("https://www.science.org/doi/10.1126/science.aaa8415", "doi:10.1126/science.aaa8415"),
         ("https://example.org/paper.pdf", None),
     ],
 )

@@ -232,3 +232,32 @@ def test_a_desc_that_is_a_description_is_no_code(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [s.code for s in read_site([page]).sessions] == ["L03"]
+
+
+def test_role_labels_in_a_section_or_a_cell_change_the_role(tmp_path: Path) -> None:
+    page = tmp_path / "week-08.md"
+    page.write_text(
+        "# Week 8\n\n## Readings\n\n**Required:**\n\n"
+        "- [Attention Is All You Need](https://arxiv.org/abs/1706.03762)\n\n"
+        "**Optional:**\n\n- [Scaling Laws for Neural Language Models]"
+        "(https://arxiv.org/abs/2001.08361)\n",
+        encoding="utf-8",
+    )
+    (session,) = read_site([page]).sessions
+    assert [(r.role, r.work.arxiv) for r in session.readings] == [
+        ("required", "1706.03762"),
+        ("further", "2001.08361"),
+    ]
+    schedule = tmp_path / "schedule.html"
+    schedule.write_text(
+        "<table><tr><th>Topic</th><th>Readings</th></tr><tr><td>Intro</td><td>"
+        '<a href="https://arxiv.org/abs/1706.03762">Attention</a><br>'
+        'Optional: <a href="https://arxiv.org/abs/2001.08361">Scaling laws</a></td></tr>'
+        "</table>",
+        encoding="utf-8",
+    )
+    (row,) = read_site([schedule]).sessions
+    assert [(r.role, r.work.title) for r in row.readings] == [
+        ("required", "Attention"),
+        ("further", "Scaling laws"),
+    ]

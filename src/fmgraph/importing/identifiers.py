@@ -13,7 +13,8 @@ from .. import loader
 from ..loader import ARXIV_NEW, ARXIV_OLD
 
 _ARXIV_URL = re.compile(
-    rf"^https?://(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format|ps)/"
+    rf"^https?://(?:(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format|ps)/"
+    rf"|ar5iv(?:\.labs\.arxiv)?\.org/(?:html|abs)/)"
     rf"(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$"
 )
 _HF_PAPER_URL = re.compile(rf"^https?://huggingface\.co/papers/(?P<id>{ARXIV_NEW})(?:v\d+)?/?$")
@@ -21,6 +22,10 @@ _ARXIV_TEXT = re.compile(rf"\barxiv\s*:\s*(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.(?P<id>{ARXIV_NEW})$", re.I)
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 _DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(?P<doi>10\.\d{4,9}/\S+)$", re.I)
+#: A publisher's page named by its DOI (ACM, Wiley, Science, Taylor & Francis …).
+_DOI_PATH = re.compile(
+    r"^https?://[^/]+/doi/(?:abs/|full/|pdf/|epdf/)?(?P<doi>10\.\d{4,9}/[^?#\s]+)"
+)
 _OPENREVIEW = re.compile(r"^https?://(?:www\.)?openreview\.net/(?:forum|pdf)\?(?:.*&)?id=([^&#]+)")
 
 _PAPER_HOSTS = (
@@ -138,7 +143,8 @@ def paper_key(url: str) -> str | None:
     found = arxiv_id(url)
     if found:
         return f"arxiv:{found}"
-    doi = doi_url(url)
+    path = _DOI_PATH.match(url)
+    doi = doi_url(url) or (path.group("doi").rstrip("/.,;") if path else None)
     if doi:
         inner = arxiv_in_text(doi)
         return f"arxiv:{inner}" if inner else f"doi:{doi.lower()}"

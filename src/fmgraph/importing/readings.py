@@ -379,6 +379,22 @@ class Reader:
         return found
 
 
+#: "Required:", "**Optional reading:**" — a line that is only a role label.
+_LABEL = re.compile(r"^\s*(?P<words>[A-Za-z][A-Za-z \-]{2,40}?)\s*:?\s*$")
+
+
+def _role_label(chunk: Chunk) -> str | None:
+    """The role a paragraph or bullet that is only a label ("Optional:") gives what follows."""
+    if chunk.links:
+        return None
+    match = _LABEL.match(chunk.text.replace("*", "").replace("_", " "))
+    if match is None or len(match.group("words").split()) > 4:
+        return None
+    if not chunk.text.strip().rstrip("*_ ").endswith(":"):
+        return None
+    return section_role(match.group("words"), 2)
+
+
 _SUBHEADINGS = {"abstract", "summary", "notes", "note", "tl dr", "tldr", "key ideas", "why read it"}
 
 
@@ -445,6 +461,11 @@ def blocks_readings(blocks: list[Block], reader: Reader, default_role: str | Non
                 current_in_section = section
             continue
         if block.kind == "row" and block.header:
+            continue
+        label = _role_label(chunk)
+        if label is not None:
+            close(None)
+            role, section, seen_section = label, True, True
             continue
         if current is not None and reader.attach(current, chunk, section):
             current_filled = True

@@ -250,6 +250,7 @@ def _read_html(path: Path, reader: Reader) -> list[SiteSession]:
 
 
 _NO_CLASS = re.compile(r"\b(?:no class|no lecture|holiday|break|cancell?ed|thanksgiving)\b", re.I)
+_CELL_LABEL = re.compile(r"^\W*([A-Za-z][A-Za-z ]{2,30}?)\W*:")
 _TOPIC_COLUMNS = ("topic", "title", "lecture", "session", "subject")
 _CODE_COLUMNS = ("lecture", "#", "no", "no.", "session", "week", "class")
 
@@ -292,8 +293,13 @@ def _schedule(path: Path, blocks: list[Block], reader: Reader) -> list[SiteSessi
         found: list[Found] = []
         for i in reading_columns:
             if i < len(block.cells):
+                role = roles[i] or "required"
                 for piece in split_lines(block.cells[i]):
-                    found += reader.chunk(piece, roles[i] or "required", True, True)
+                    # "Optional: [Paper](…)" inside a readings cell changes the role from there.
+                    label = _CELL_LABEL.match(piece.text)
+                    if label and (named := section_role(label.group(1), 2)):
+                        role = named
+                    found += reader.chunk(piece, role, True, True)
         title = clean_title(block.cells[topic].text)
         session = ImportedSession(code=code, file=str(path), line=block.chunk.line, title=title)
         session.date = as_date(meta["date"]) if meta.get("date") else None
