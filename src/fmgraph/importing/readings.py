@@ -410,6 +410,15 @@ def blocks_readings(blocks: list[Block], reader: Reader, default_role: str | Non
     role = default_role or "required"
     section = default_role is not None
     seen_section = False
+    # On a page with reading sections, papers cited in the prose of another section (lecture
+    # notes: "## Scaled dot products") are citations, not readings.
+    has_sections = any(
+        b.kind == "heading"
+        and not b.chunk.links
+        and section_role(clean_title(b.chunk.text), max(b.level, 2)) is not None
+        for b in blocks
+    )
+    prose = False
     current: Found | None = None
     level_of_current = 0
     current_filled = False
@@ -434,7 +443,7 @@ def blocks_readings(blocks: list[Block], reader: Reader, default_role: str | Non
             new_role = None if has_links else section_role(title, max(level, 2))
             if new_role is not None:
                 close(None)
-                role, section, seen_section = new_role, True, True
+                role, section, seen_section, prose = new_role, True, True, False
                 continue
             if level == 1 and seen_section:
                 break  # a blog after the reading list
@@ -448,6 +457,7 @@ def blocks_readings(blocks: list[Block], reader: Reader, default_role: str | Non
             close(level)
             if level <= 2 and not has_links:
                 section = default_role is not None
+                prose = has_sections and not section
                 continue
             items = reader.chunk(chunk, role, section, False)
             if len(items) == 1:
@@ -466,6 +476,9 @@ def blocks_readings(blocks: list[Block], reader: Reader, default_role: str | Non
         if label is not None:
             close(None)
             role, section, seen_section = label, True, True
+            continue
+        if prose and block.kind == "para":
+            reader.left_out += len(chunk.links)
             continue
         if current is not None and reader.attach(current, chunk, section):
             current_filled = True
