@@ -261,3 +261,19 @@ def test_role_labels_in_a_section_or_a_cell_change_the_role(tmp_path: Path) -> N
         ("required", "Attention"),
         ("further", "Scaling laws"),
     ]
+
+
+def test_an_html_div_holding_only_a_link_is_read_like_a_paragraph(tmp_path: Path) -> None:
+    page = tmp_path / "lecture-2.html"
+    page.write_text(
+        "<html><head><title>Lecture 2</title></head><body><h2>Readings</h2>"
+        '<div class="paper"><a href="https://arxiv.org/abs/1706.03762">Attention Is All You '
+        'Need</a></div><div class="paper"><span>Scaling Laws for Neural Language Models</span> '
+        '<a href="https://arxiv.org/pdf/2001.08361">pdf</a></div></body></html>',
+        encoding="utf-8",
+    )
+    (session,) = read_site([page]).sessions
+    assert [(r.work.title, r.work.arxiv) for r in session.readings] == [
+        ("Attention Is All You Need", "1706.03762"),
+        ("Scaling Laws for Neural Language Models", "2001.08361"),
+    ]

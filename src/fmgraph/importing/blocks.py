@@ -11,6 +11,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_BLOCK_TAGS = [
+    "p",
+    "li",
+    "tr",
+    "div",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+]
 _HIDDEN = {"script", "style", "nav", "footer", "head", "template"}
 _SPACES = re.compile(r"\s+")
 _BARE_URL = re.compile(r"https?://[^\s<>\"'`\[\]|]+")
@@ -166,6 +182,13 @@ def html_blocks(markup: str, line_offset: int = 0) -> list[Block]:
             blocks.append(Block("row", 0, whole, cells, header, id(table)))
         elif name in ("p", "dt", "dd") and element.find_parent(["li", "td", "th"]) is None:
             blocks.append(Block("para", 0, chunk_of(element, line)))
+        elif (
+            name == "div"
+            and element.find(_BLOCK_TAGS) is None
+            and element.find_parent(["li", "td", "th", "p"]) is None
+            and element.get_text().strip()
+        ):
+            blocks.append(Block("para", 0, chunk_of(element, line)))  # a div holding only text
     return blocks
 
 
