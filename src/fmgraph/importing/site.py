@@ -88,15 +88,6 @@ _TITLE_KEYS = ("title", "topic", "name", "lecture_title")
 # ------------------------------------------------------------------------------- sessions
 
 
-@dataclass
-class SiteSession:
-    """A session read from a site, before codes are made unique."""
-
-    session: ImportedSession
-    order: tuple[Any, ...]
-    code_from: str
-
-
 def _code_text(value: Any) -> str:
     if isinstance(value, bool):
         return ""
@@ -109,8 +100,8 @@ def _code_text(value: Any) -> str:
     return text
 
 
-def _session_code(meta: dict[str, Any], path: Path | None, position: int | None) -> tuple[str, str]:
-    """A session's code and what it came from (see docs/importing.md, "Session codes")."""
+def _session_code(meta: dict[str, Any], path: Path | None, position: int | None) -> str:
+    """A session's code (see docs/importing.md, "Session codes")."""
     for key in _CODE_KEYS:
         if key in ("id", "number", "num", "week", "session") and path is not None:
             continue  # on pages these name other things; in lecture lists they are codes
@@ -118,21 +109,21 @@ def _session_code(meta: dict[str, Any], path: Path | None, position: int | None)
         if isinstance(value, str) and len(value.split()) > 2:
             continue  # a description ("desc: An overview of …"), not a code
         if value not in (None, "") and _code_text(value):
-            return _code_text(value), key
+            return _code_text(value)
     nav = meta.get("nav_order")
     if isinstance(nav, int | float) and not isinstance(nav, bool):
-        return f"L{int(nav):02d}", "nav_order"
+        return f"L{int(nav):02d}"
     date = as_date(meta.get("date")) if meta.get("date") is not None else None
     if date is None and path is not None and (match := FILE_DATE.match(path.name)):
         date = as_date(match.group(1))
     if date is not None:
-        return date.isoformat(), "date"
+        return date.isoformat()
     if path is not None:
         number = _FILE_NUMBER.match(path.stem)
         if number:
-            return f"L{int(number.group(1)):02d}", "file name"
-        return slug(path.stem) or "page", "file name"
-    return f"L{(position or 0) + 1:02d}", "position"
+            return f"L{int(number.group(1)):02d}"
+        return slug(path.stem) or "page"
+    return f"L{(position or 0) + 1:02d}"
 
 
 def _prefixed(code: str, course: str | None) -> str:
@@ -189,11 +180,11 @@ def _finish(found: list[Found], file: str) -> list[ImportedReading]:
 
 def _page_session(
     path: Path, meta: dict[str, Any], blocks: list[Block], reader: Reader, first_heading: str
-) -> SiteSession | None:
+) -> ImportedSession | None:
     file = str(path)
     found = blocks_readings(blocks, reader, None)
     found = _reading_fields(meta, file, 1, reader) + found
-    code, source = _session_code(meta, path, None)
+    code = _session_code(meta, path, None)
     lecture_page = any(k in meta for k in ("desc", "code", "lecture", "nav_order"))
     if meta.get("has_children") and not found:
         return None  # a documentation theme's section index
@@ -209,8 +200,7 @@ def _page_session(
     categories = labels(meta.get("categories"))
     session.collection = categories[0] if categories else None
     session.readings = _finish(found, file)
-    order = (meta.get("nav_order") if isinstance(meta.get("nav_order"), int) else 10**6,)
-    return SiteSession(session, (*order, str(session.date or ""), path.name), source)
+    return session
 
 
 def _front(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
@@ -222,7 +212,7 @@ def _front(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
     return meta, "\n".join(lines[body_start:]), body_start + 1
 
 
-def _read_markdown(path: Path, reader: Reader) -> list[SiteSession]:
+def _read_markdown(path: Path, reader: Reader) -> list[ImportedSession]:
     meta, body, first_line = _front(path, read_text(path))
     blocks = html_blocks(markdown_html(body, first_line))
     if not any(k in meta for k in ("desc", "code", "lecture", "nav_order")):
@@ -234,7 +224,7 @@ def _read_markdown(path: Path, reader: Reader) -> list[SiteSession]:
     return [page] if page else []
 
 
-def _read_html(path: Path, reader: Reader) -> list[SiteSession]:
+def _read_html(path: Path, reader: Reader) -> list[ImportedSession]:
     from bs4 import BeautifulSoup
 
     text = read_text(path)
@@ -255,9 +245,9 @@ _TOPIC_COLUMNS = ("topic", "title", "lecture", "session", "subject")
 _CODE_COLUMNS = ("lecture", "#", "no", "no.", "session", "week", "class")
 
 
-def _schedule(path: Path, blocks: list[Block], reader: Reader) -> list[SiteSession]:
+def _schedule(path: Path, blocks: list[Block], reader: Reader) -> list[ImportedSession]:
     """A schedule table (one row per lecture, with a readings column) as sessions."""
-    sessions: list[SiteSession] = []
+    sessions: list[ImportedSession] = []
     header: list[str] = []
     table = None
     for block in blocks:
@@ -287,7 +277,7 @@ def _schedule(path: Path, blocks: list[Block], reader: Reader) -> list[SiteSessi
         date_column = next((i for i, h in enumerate(header) if h == "date"), None)
         if date_column is not None and date_column < len(block.cells):
             meta["date"] = block.cells[date_column].text.strip()
-        code, _ = _session_code(meta, None, len(sessions))
+        code = _session_code(meta, None, len(sessions))
         if not meta.get("lecture"):
             code = f"L{len(sessions) + 1:02d}"
         found: list[Found] = []
@@ -304,7 +294,7 @@ def _schedule(path: Path, blocks: list[Block], reader: Reader) -> list[SiteSessi
         session = ImportedSession(code=code, file=str(path), line=block.chunk.line, title=title)
         session.date = as_date(meta["date"]) if meta.get("date") else None
         session.readings = _finish(found, str(path))
-        sessions.append(SiteSession(session, (len(sessions),), "schedule row"))
+        sessions.append(session)
     return sessions
 
 
@@ -373,7 +363,7 @@ def _flatten(
     return flat, flat_lines
 
 
-def _read_data(path: Path, reader: Reader) -> list[SiteSession]:
+def _read_data(path: Path, reader: Reader) -> list[ImportedSession]:
     text = read_text(path)
     file = str(path)
     try:
@@ -391,7 +381,7 @@ def _read_data(path: Path, reader: Reader) -> list[SiteSession]:
     sessions = []
     for position, entry in enumerate(lectures):
         line = lines[position]
-        code, source = _session_code(entry, None, position)
+        code = _session_code(entry, None, position)
         title = next((str(entry[k]) for k in _TITLE_KEYS if entry.get(k)), code)
         found = _reading_fields(entry, file, line, reader)
         if not found and not any(k in entry for k in (*_CODE_KEYS, "date")):
@@ -400,7 +390,7 @@ def _read_data(path: Path, reader: Reader) -> list[SiteSession]:
         if entry.get("date") is not None:
             session.date = as_date(entry["date"])
         session.readings = _finish(found, file)
-        sessions.append(SiteSession(session, (position,), source))
+        sessions.append(session)
     return sessions
 
 
@@ -437,30 +427,30 @@ def find_site_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _disambiguate(found: list[SiteSession]) -> list[Problem]:
+def _disambiguate(found: list[ImportedSession]) -> list[Problem]:
     """Give sessions that share a code but not their title and date codes of their own
     (``CODE``, ``CODE-2``, ``CODE-3`` … in file order); one warning per shared code."""
     problems: list[Problem] = []
-    by_code: dict[str, list[SiteSession]] = {}
+    by_code: dict[str, list[ImportedSession]] = {}
     for item in found:
-        by_code.setdefault(item.session.code, []).append(item)
+        by_code.setdefault(item.code, []).append(item)
     taken = set(by_code)
     for code, group in by_code.items():
         distinct: dict[tuple[str | None, datetime.date | None], str] = {}
         for item in group:
-            key = (item.session.title, item.session.date)
+            key = (item.title, item.date)
             if key in distinct:
-                item.session.code = distinct[key]
+                item.code = distinct[key]
                 continue
             if distinct:
                 n = len(distinct) + 1
                 while f"{code}-{n}" in taken:
                     n += 1
-                item.session.code = f"{code}-{n}"
-                taken.add(item.session.code)
-            distinct[key] = item.session.code
+                item.code = f"{code}-{n}"
+                taken.add(item.code)
+            distinct[key] = item.code
         if len(distinct) > 1:
-            first = group[0].session
+            first = group[0]
             problems.append(
                 Problem(
                     first.file,
@@ -492,7 +482,7 @@ def read_site(
     cannot be read, or when no file holds a session."""
     paths = list(paths)
     files = find_site_files(paths)
-    found: list[SiteSession] = []
+    found: list[ImportedSession] = []
     summaries: list[SourceSummary] = []
     problems: list[Problem] = []
     readers = {"markdown": _read_markdown, "html": _read_html, "data": _read_data}
@@ -510,16 +500,16 @@ def read_site(
             problems.extend(e.problems)
             continue
         for item in read:
-            item.session.code = _prefixed(item.session.code, course)
-            if not SESSION_CODE.match(item.session.code):
-                item.session.code = slug(item.session.code) or "session"
+            item.code = _prefixed(item.code, course)
+            if not SESSION_CODE.match(item.code):
+                item.code = slug(item.code) or "session"
         found += read
         summaries.append(
             SourceSummary(
                 file=str(path),
                 format=kind,
                 sessions=len(read),
-                readings=sum(len(s.session.readings) for s in read),
+                readings=sum(len(s.readings) for s in read),
                 links_left_out=reader.left_out,
             )
         )
@@ -530,4 +520,4 @@ def read_site(
         where = ", ".join(str(p) for p in paths)
         raise DataError([Problem(where, None, None, "no lecture or reading list found")])
     warnings = _disambiguate(found)
-    return SiteRead([f.session for f in found], summaries, warnings + problems)
+    return SiteRead(found, summaries, warnings + problems)
