@@ -16,7 +16,7 @@ from fmgraph.importing.site import detect, find_site_files, read_site
 from fmgraph.names import normalize
 
 SITE = Path(__file__).parent / "fixtures" / "site"
-FORMATS = ["data", "docs-theme", "html", "jekyll", "markdown"]
+FORMATS = ["data", "docs-theme", "holdout", "html", "jekyll", "markdown"]
 
 
 def _key(reading: ImportedReading) -> str | None:

@@ -398,13 +398,19 @@ def _role_label(chunk: Chunk) -> str | None:
 _SUBHEADINGS = {"abstract", "summary", "notes", "note", "tl dr", "tldr", "key ideas", "why read it"}
 
 
-def blocks_readings(blocks: list[Block], reader: Reader, default_role: str | None) -> list[Found]:
+def blocks_readings(
+    blocks: list[Block],
+    reader: Reader,
+    default_role: str | None,
+    listed_elsewhere: bool = False,
+) -> list[Found]:
     """The readings of a page's blocks, in order.
 
     A heading inside a reading section that is not itself a section starts a reading: the
     blocks under it give its links (when their link text says no more than "pdf" or "code"),
     byline and year. A block whose link has a title of its own is a reading of its own, and a
-    heading that only groups such readings is none.
+    heading that only groups such readings is none. ``listed_elsewhere``: the page lists its
+    readings in its front matter, so papers cited in its prose are citations.
     """
     found: list[Found] = []
     role = default_role or "required"
@@ -412,7 +418,7 @@ def blocks_readings(blocks: list[Block], reader: Reader, default_role: str | Non
     seen_section = False
     # On a page with reading sections, papers cited in the prose of another section (lecture
     # notes: "## Scaled dot products") are citations, not readings.
-    has_sections = any(
+    has_sections = listed_elsewhere or any(
         b.kind == "heading"
         and not b.chunk.links
         and section_role(clean_title(b.chunk.text), max(b.level, 2)) is not None

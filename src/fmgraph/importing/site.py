@@ -153,6 +153,15 @@ def _reading_fields(meta: dict[str, Any], file: str, line: int, reader: Reader) 
     return found
 
 
+def _names_roles(meta: dict[str, Any]) -> bool:
+    """Whether front matter has reading fields (``readings:``, ``optional:`` …)."""
+    return any(
+        str(key).lower() not in _PLAIN_KEYS
+        and section_role(str(key).replace("_", " ").replace("-", " "), 2) is not None
+        for key in meta
+    )
+
+
 def _reading_record(
     item: dict[str, Any], role: str, line: int, reader: Reader, section: bool
 ) -> list[Found]:
@@ -182,8 +191,9 @@ def _page_session(
     path: Path, meta: dict[str, Any], blocks: list[Block], reader: Reader, first_heading: str
 ) -> ImportedSession | None:
     file = str(path)
-    found = blocks_readings(blocks, reader, None)
-    found = _reading_fields(meta, file, 1, reader) + found
+    listed = _reading_fields(meta, file, 1, reader)
+    in_front = bool(listed) and _names_roles(meta)
+    found = listed + blocks_readings(blocks, reader, None, listed_elsewhere=in_front)
     code = _session_code(meta, path, None)
     lecture_page = any(k in meta for k in ("desc", "code", "lecture", "nav_order"))
     if meta.get("has_children") and not found:

@@ -45,6 +45,7 @@ _FURTHER_WORDS = (
     "recommended",
     "suggested",
     "bonus",
+    "background",
     "even",
     "other",
 )
