@@ -138,3 +138,29 @@ def test_concurrent_imports_wait_for_each_other_and_both_land(
     assert {"C-1", "C-2"} <= set(catalog.sessions)
     assert {"paper-of-c-1", "paper-of-c-2"} <= set(catalog.works)
     assert LOCK_NAME not in _files(tiny_copy)
+
+
+def test_a_failed_import_removes_a_directory_it_created_only_while_it_is_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fmgraph.importing.commands as commands
+
+    post = _post(tmp_path / "posts", "E-1", "Empty")
+    target = tmp_path / "new"
+
+    def fails(*args: object) -> None:
+        raise DataError([])
+
+    monkeypatch.setattr(commands, "check", fails)
+    with pytest.raises(DataError):
+        import_posts(target, [post])
+    assert not target.exists()
+
+    def another_import_wrote_meanwhile(*args: object) -> None:
+        (target / "theirs.yaml").write_text("works: []\n", encoding="utf-8")
+        raise DataError([])
+
+    monkeypatch.setattr(commands, "check", another_import_wrote_meanwhile)
+    with pytest.raises(DataError):
+        import_posts(target, [post])
+    assert [p.name for p in target.iterdir()] == ["theirs.yaml"]

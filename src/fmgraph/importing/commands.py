@@ -8,7 +8,7 @@ Where entries go:
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +79,9 @@ def merge_sessions(
             )
     except BaseException:
         if created:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            # Only if still empty: an import that ran at the same time may have written it.
+            with contextlib.suppress(OSError):
+                data_dir.rmdir()
         raise
 
 

@@ -21,6 +21,7 @@ files are written, so two imports at once both land.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -184,7 +185,8 @@ def write_files_together(data_dir: Path, contents: dict[Path, str]) -> None:
     except OSError as e:
         discard()
         if created:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                data_dir.rmdir()  # only while empty
         raise OutputError(f"cannot write in {data_dir}: {e.strerror or e}") from e
     originals = {p: p.read_bytes() if p.exists() else None for p in contents}
     done: list[Path] = []
