@@ -69,8 +69,8 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def bundled_store() -> LocalStore:
     """The store of the bundled course data, built once per test session."""
+    from fmgraph.cache import open_store
     from fmgraph.resources import data_dir
-    from fmgraph.store import open_store
 
     return open_store(data_dir())
 
@@ -78,7 +78,7 @@ def bundled_store() -> LocalStore:
 @pytest.fixture(scope="session")
 def tiny_store() -> LocalStore:
     """The store of tests/fixtures/tiny, a hand-written five-concept course."""
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     return open_store(FIXTURES / "tiny")
 

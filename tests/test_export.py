@@ -63,7 +63,7 @@ _EXPORT_SCRIPT = """
 import sys
 from fmgraph.export import export_bytes
 from fmgraph.resources import data_dir
-from fmgraph.store import open_store
+from fmgraph.cache import open_store
 sys.stdout.buffer.write(export_bytes(open_store(data_dir()), sys.argv[1]))
 """
 
@@ -99,7 +99,7 @@ def test_ntriples_sorted_as_lines_are_the_sorted_triples_serialized(
 ) -> None:
     """The fast N-Triples export (dump, sort lines) gives exactly the bytes of the general one."""
     from fmgraph import export
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     if extra:
         (tiny_copy / "tricky.nt").write_text(extra, encoding="utf-8")
@@ -115,7 +115,7 @@ def test_blank_nodes_of_rdf_files_are_named_canonically(
     tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two builds label the blank nodes of an RDF file at random; exports are still equal."""
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     (tiny_copy / "extra.nt").write_text(
         '_:x <https://example.org/p> "1" .\n_:x <https://example.org/q> _:y .\n'

@@ -125,7 +125,7 @@ def test_exact_names_resolve_without_the_forgiving_index(
 
 
 def test_requires_without_a_reason_from_rdf_files_still_chains(tiny_copy: Path) -> None:
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
     from fmgraph.vocab import FM, concept_iri
 
     (tiny_copy / "extra.nt").write_text(
@@ -164,7 +164,7 @@ sessions:
 
 @pytest.fixture(scope="module")
 def ranked_store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     data = tmp_path_factory.mktemp("ranked")
     (data / "course.yaml").write_text(_RANKED, encoding="utf-8")
@@ -210,7 +210,7 @@ def test_readings_for_the_course_only(ranked_store: LocalStore) -> None:
 
 
 def test_a_work_without_a_title_from_an_rdf_file_is_shown_by_its_iri(tiny_copy: Path) -> None:
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
     from fmgraph.vocab import FM, concept_iri
 
     (tiny_copy / "extra.nt").write_text(

@@ -8,7 +8,8 @@ from pyoxigraph import QuerySolutions, RdfFormat, parse
 
 from fmgraph.errors import QueryError, UnknownName
 from fmgraph.output import query_result
-from fmgraph.query import bundled_queries, bundled_query, check_read_only, run_query
+from fmgraph.query import bundled_queries, bundled_query, run_query
+from fmgraph.readonly import check_read_only
 from fmgraph.store import LocalStore
 from fmgraph.vocab import concept_iri
 

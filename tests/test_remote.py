@@ -499,6 +499,7 @@ def test_typed_literals_of_sparql_1_0_are_literals(stand_in: StandIn) -> None:
 def test_n_triples_labelled_text_plain_are_read(stand_in: StandIn) -> None:
     stand_in.reply.update(type="text/plain", body=b'<urn:a> <urn:b> "c" .\n')
     result = RemoteStore(stand_in.url).query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert isinstance(result, QueryTriples)
     assert [str(t) for t in result] == ['<urn:a> <urn:b> "c"']
 
 

@@ -84,7 +84,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def xss_store() -> LocalStore:
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     return open_store(XSS)
 
@@ -323,7 +323,7 @@ def test_same_data_same_bytes_across_processes(tmp_path: Path) -> None:
 
 def test_render_does_not_import_pyvis_or_ipython(tmp_path: Path) -> None:
     code = (
-        "import sys; from fmgraph.store import open_store; from fmgraph.render import build_page;"
+        "import sys; from fmgraph.cache import open_store; from fmgraph.render import build_page;"
         f"build_page(open_store(__import__('pathlib').Path({str(TINY)!r})));"
         "print(sorted(m for m in ('pyvis', 'IPython') if m in sys.modules))"
     )

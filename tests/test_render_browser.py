@@ -146,7 +146,7 @@ def open_page(browser: Browser, tmp_path: Path) -> Iterator[Opener]:
 
 @pytest.fixture(scope="module")
 def xss_store() -> LocalStore:
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     return open_store(FIXTURES / "render-xss")
 

@@ -164,13 +164,15 @@ def test_an_answer_over_the_cap_is_507_in_every_form(
 
 
 def test_an_answer_under_the_cap_is_oxigraphs_own_serialization(tiny_store: Any) -> None:
-    from pyoxigraph import QueryResultsFormat
+    from pyoxigraph import QueryResultsFormat, QuerySolutions
 
     from fmgraph.query import run_query
 
     query = "SELECT ?s ?o WHERE { ?s skos:prefLabel ?o } ORDER BY ?s"
     for media, fmt in serve_module.RESULT_TYPES.items():
         reply = answer(tiny_store, Request(query, media), 1000)
-        expected = run_query(tiny_store, query).serialize(format=fmt)  # type: ignore[union-attr]
-        assert (reply.status, reply.body, reply.truncated) == (200, expected, False)
         assert isinstance(fmt, QueryResultsFormat)
+        result = run_query(tiny_store, query)
+        assert isinstance(result, QuerySolutions)
+        expected = result.serialize(format=fmt)
+        assert (reply.status, reply.body, reply.truncated) == (200, expected, False)

@@ -17,7 +17,7 @@ ROOT = Path(__file__).parents[1]
 _CHECK = """
 import fmgraph, sys
 from fmgraph.resources import data_dir, ontology_dir, queries_dir
-from fmgraph.store import open_store
+from fmgraph.cache import open_store
 from fmgraph.paths import find_path
 site = sys.argv[1]
 assert fmgraph.__file__.startswith(site), fmgraph.__file__

@@ -654,17 +654,18 @@ def render(
 @cli.group(name="import")
 @local_options
 def import_group() -> None:
-    """Merge reading lists (course posts, BibTeX) into the data directory given with --data.
+    """Merge reading lists (course sites, posts, BibTeX, CSL-JSON) into the --data directory.
 
     The directory is created when missing. New topics, works and sessions go to
     imported-topics.yaml, imported-works.yaml and imported-sessions.yaml; entries that already
     exist are updated where they are written, keeping your comments. A work already known (same
     arXiv id, DOI, URL or title) is reused, so importing the same sources twice changes nothing.
-    Writes are atomic: on any error the directory is left as it was.
+    Writes are atomic: on any error the directory is left as it was; imports of one directory
+    take turns, and one killed half-way is finished by the next. See docs/importing.md.
 
     \b
     Example:
-      fmgraph --data my-course/ import posts _posts/
+      fmgraph --data my-course/ import site course-site/
     """
 
 
@@ -680,6 +681,9 @@ def _import_options(f: F) -> F:
         help="Propose links to concepts whose label or alias is a word of a work's title.",
     )(f)
     f = click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")(f)
+    f = click.option(
+        "--verbose", is_flag=True, help="List every change and every reported problem."
+    )(f)
     return f
 
 
@@ -689,10 +693,10 @@ def _import_dir(state: State) -> Path:
     return state.data
 
 
-def _import_done(result: Any, fmt: str) -> None:
+def _import_done(result: Any, fmt: str, verbose: bool) -> None:
     from . import output
 
-    emit(output.as_json(result) if fmt == "json" else output.import_text(result))
+    emit(output.as_json(result) if fmt == "json" else output.import_text(result, verbose))
 
 
 @import_group.command(name="posts")
@@ -707,6 +711,7 @@ def import_posts(
     link_concepts: bool,
     write_links: bool,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Import course posts: Jekyll markdown files, or folders searched for *.md.
 
@@ -721,7 +726,7 @@ def import_posts(
       fmgraph --data my-course/ import posts _posts/2024-02-06-S5.md --dry-run
       fmgraph --data my-course/ import posts _posts/ --link-concepts --write-links
     """
-    from .merge import import_posts as run
+    from .importing import import_posts as run
 
     result = run(
         _import_dir(state),
@@ -731,7 +736,7 @@ def import_posts(
         write_links=write_links,
         progress=say,
     )
-    _import_done(result, fmt)
+    _import_done(result, fmt, verbose)
 
 
 @import_group.command(name="bibtex")
@@ -756,6 +761,7 @@ def import_bibtex(
     link_concepts: bool,
     write_links: bool,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Import a BibTeX file: one work per entry, each a reading of session --session.
 
@@ -767,7 +773,7 @@ def import_bibtex(
     Example:
       fmgraph --data my-course/ import bibtex readings.bib --session 2024-S5 --role further
     """
-    from .merge import import_bibtex as run
+    from .importing import import_bibtex as run
 
     result = run(
         _import_dir(state),
@@ -779,7 +785,103 @@ def import_bibtex(
         write_links=write_links,
         progress=say,
     )
-    _import_done(result, fmt)
+    _import_done(result, fmt, verbose)
+
+
+@import_group.command(name="csl-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--session", "code", required=True, help="Code of the session they are read in.")
+@click.option(
+    "--role",
+    type=click.Choice(["required", "further"]),
+    default="required",
+    show_default=True,
+    help="Role of the readings in the session.",
+)
+@_import_options
+@pass_state
+def import_csl_json(
+    state: State,
+    file: Path,
+    code: str,
+    role: str,
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+    verbose: bool,
+) -> None:
+    """Import a CSL-JSON file (Zotero or Better BibTeX export): one work per item.
+
+    Titles, authors, years, DOIs, URLs and arXiv ids (from the URL, or an arXiv: mention in
+    number, note or container-title) are read; each item is a reading of session --session.
+
+    \b
+    Example:
+      fmgraph --data my-course/ import csl-json library.json --session 2024-S5
+    """
+    from .importing import import_csl_json as run
+
+    result = run(
+        _import_dir(state),
+        file,
+        code,
+        role,
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=say,
+    )
+    _import_done(result, fmt, verbose)
+
+
+@import_group.command(name="site")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--course", help="Prefix every session code with CODE- (e.g. --course NLP24).")
+@click.option(
+    "--role",
+    type=click.Choice(["required", "further"]),
+    help="Give every reading this role instead of the one its section names.",
+)
+@_import_options
+@pass_state
+def import_site(
+    state: State,
+    paths: tuple[Path, ...],
+    course: str | None,
+    role: str | None,
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+    verbose: bool,
+) -> None:
+    """Import a course website's source: folders or files of markdown, HTML and _data lists.
+
+    Each file's format is detected: Jekyll posts and collections, documentation-theme lecture
+    pages, plain markdown, HTML pages and schedule tables, and _data/*.yml|json lecture lists.
+    One session per page or lecture (code from desc/code/lecture, else nav_order, date or file
+    name); every paper id (arXiv, DOI, OpenReview, ACL, PMLR, NeurIPS) is a reading; slides,
+    recordings and placeholders are left out and counted. See docs/importing.md.
+
+    \b
+    Examples:
+      fmgraph --data my-course/ import site course-site/
+      fmgraph --data my-course/ import site course-site/ --course NLP24 --dry-run
+    """
+    from .importing import import_site as run
+
+    result = run(
+        _import_dir(state),
+        list(paths),
+        course=course,
+        role=role,
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=say,
+    )
+    _import_done(result, fmt, verbose)
 
 
 @cli.command()
