@@ -47,10 +47,17 @@ def test_a_scoped_full_graph_is_the_whole_graphs_subgraph(
 
 
 def test_prerequisite_graph_among_some_iris_keeps_only_concepts(bundled_store: LocalStore) -> None:
-    among = {concept_iri("dpo"), concept_iri("rlhf"), session_iri("2024-S5")}
+    among = {concept_iri("dpo"), concept_iri("kl-penalty"), session_iri("2024-S5")}
     graph = prerequisite_graph(bundled_store, among=among)
-    assert set(graph) == {concept_iri("dpo"), concept_iri("rlhf")}
-    assert list(graph.edges) == [(concept_iri("rlhf"), concept_iri("dpo"))]
+    assert set(graph) == {concept_iri("dpo"), concept_iri("kl-penalty")}
+    assert list(graph.edges) == [(concept_iri("kl-penalty"), concept_iri("dpo"))]
+    # RLHF is what DPO grew out of, not what it needs: an edge only with background.
+    among = {concept_iri("dpo"), concept_iri("rlhf")}
+    assert list(prerequisite_graph(bundled_store, among=among).edges) == []
+    background = prerequisite_graph(bundled_store, among=among, background=True)
+    assert [(u, v, d["relation"]) for u, v, d in background.edges(data=True)] == [
+        (concept_iri("rlhf"), concept_iri("dpo"), "motivatedBy")
+    ]
 
 
 def test_rows_over_many_iris_is_one_query_a_chunk_with_the_same_rows(

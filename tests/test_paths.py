@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,27 +57,62 @@ def test_plan_respects_every_prerequisite(tiny_store: LocalStore) -> None:
 # The bundled course: chains an instructor would sign.
 
 
-def test_bundled_rlhf_to_dpo(bundled_store: LocalStore) -> None:
-    result = find_path(bundled_store, "rlhf", "dpo")
-    assert _ids(result) == [["rlhf", "dpo"]]
-    assert any(
-        r.work == "arxiv-2305.18290" and r.introduces for r in result.chains[0].steps[1].readings
-    )
+def _plan(store: LocalStore, target: str, **options: Any) -> list[str]:
+    return [s.id for s in learning_plan(store, target, readings=0, **options).steps]
 
 
-def test_bundled_transformer_to_dpo_goes_through_sft_and_rlhf(bundled_store: LocalStore) -> None:
-    (chain,) = _ids(find_path(bundled_store, "transformer", "dpo"))
-    assert chain[0] == "transformer" and chain[-2:] == ["rlhf", "dpo"]
-    assert "pretraining" in chain and "supervised-fine-tuning" in chain
-    assert chain.index("pretraining") < chain.index("supervised-fine-tuning")
-
-
-def test_bundled_attention_to_lora_goes_through_transformer_and_peft(
+def test_bundled_plan_for_dpo_stands_on_its_derivation_not_on_history(
     bundled_store: LocalStore,
 ) -> None:
-    for chain in _ids(find_path(bundled_store, "attention", "lora", all_paths=True)):
-        assert chain[0] == "attention" and chain[-1] == "lora"
-        assert chain.index("transformer") < chain.index("parameter-efficient-fine-tuning")
+    """Issue 9's review: DPO's derivation needs the KL penalty to a reference policy, the
+    Bradley-Terry model and the reward model; bag-of-words, RNNs, LSTMs and seq2seq are
+    history, and PPO is RLHF's optimiser, not DPO's."""
+    plan = _plan(bundled_store, "dpo")
+    assert {"kl-penalty", "bradley-terry-model", "reward-model"} <= set(plan)
+    assert not {"bag-of-words", "rnn", "lstm", "seq2seq", "ppo"} & set(plan)
+    assert plan[-1] == "dpo" and len(plan) <= 20
+
+
+def test_bundled_plan_for_mixtral_has_grouped_query_not_sliding_window_attention(
+    bundled_store: LocalStore,
+) -> None:
+    plan = _plan(bundled_store, "mixtral")
+    assert {"grouped-query-attention", "mixture-of-experts", "feed-forward-block"} <= set(plan)
+    assert "sliding-window-attention" not in plan
+
+
+def test_bundled_plans_for_lora_and_moe_skip_recurrent_history(bundled_store: LocalStore) -> None:
+    for target in ("lora", "mixture-of-experts"):
+        plan = _plan(bundled_store, target)
+        assert not {"bag-of-words", "rnn", "lstm", "seq2seq"} & set(plan), target
+
+
+def test_knowing_rlhf_shortens_the_plan_for_dpo(bundled_store: LocalStore) -> None:
+    whole = _plan(bundled_store, "dpo")
+    known = _plan(bundled_store, "dpo", know=["rlhf"])
+    assert len(known) < len(whole) and known[-1] == "dpo"
+    assert set(known) <= set(whole)
+
+
+def test_bundled_rlhf_is_background_for_dpo_not_a_prerequisite(
+    bundled_store: LocalStore,
+) -> None:
+    with pytest.raises(NoPath):
+        find_path(bundled_store, "rlhf", "dpo")
+    result = find_path(bundled_store, "rlhf", "dpo", with_background=True)
+    assert _ids(result) == [["rlhf", "dpo"]]
+
+
+def test_bundled_path_transformer_to_rlhf_goes_through_the_llm(bundled_store: LocalStore) -> None:
+    assert _ids(find_path(bundled_store, "transformer", "rlhf")) == [
+        ["transformer", "large-language-model", "rlhf"]
+    ]
+
+
+def test_bundled_path_from_diffusion_to_dreambooth(bundled_store: LocalStore) -> None:
+    """'diffusion' names a topic and (as an alias) the concept: path takes the concept."""
+    (chain,) = _ids(find_path(bundled_store, "diffusion", "dreambooth"))
+    assert chain[0] == "diffusion-models" and chain[-1] == "dreambooth"
 
 
 def test_bundled_plan_for_dpo_is_a_topological_order(bundled_store: LocalStore) -> None:
@@ -91,7 +127,7 @@ def test_bundled_plan_for_dpo_is_a_topological_order(bundled_store: LocalStore) 
     for concept in order:
         for prerequisite in graph.predecessors(ids[concept]):
             assert position[graph.nodes[prerequisite]["id"]] < position[concept]
-    assert {"rlhf", "reward-model", "transformer", "attention"} <= set(order)
+    assert {"kl-penalty", "reward-model", "language-modelling", "fine-tuning"} <= set(order)
 
 
 def test_scoped_prerequisite_graph_holds_the_target_and_all_it_requires(

@@ -104,12 +104,13 @@ def test_describe_is_the_servers_own_choice(server: servers.Server) -> None:
         )
     else:
         assert code == 0, err
-        assert b"\tfm:requires concept:reward-model , concept:rlhf .\n" in out
+        assert b"\tfm:requires concept:bradley-terry-model , concept:fine-tuning ," in out
 
 
 def test_pushing_again_replaces_the_graph(server: servers.Server, bundled_store: Any) -> None:
     args = ("push", *server.push_args, "--graph", GRAPH)
-    assert run(*args, env=server.push_env)[0] == 0
+    code, _out, err = run(*args, env=server.push_env)
+    assert code == 0, err
     count = ["query", "--format", "csv", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"]
     code, out, _err = run("--endpoint", server.query_url, "--graph", GRAPH, *count)
     assert (code, out) == (0, f"n\r\n{len(list(bundled_store.triples()))}\r\n".encode())

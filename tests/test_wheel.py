@@ -23,7 +23,7 @@ site = sys.argv[1]
 assert fmgraph.__file__.startswith(site), fmgraph.__file__
 for d in (data_dir(), ontology_dir(), queries_dir()):
     assert str(d).startswith(site) and d.is_dir(), d
-chain = find_path(open_store(data_dir()), "rlhf", "dpo").chains[0]
+chain = find_path(open_store(data_dir()), "transformer", "rlhf").chains[0]
 print(" ".join(s.id for s in chain.steps))
 """
 
@@ -45,4 +45,4 @@ def test_installed_wheel_finds_its_resources(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", _CHECK, str(site)], env=env, cwd=tmp_path,
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "rlhf dpo\n"
+    assert done.stdout == "transformer large-language-model rlhf\n"
