@@ -108,7 +108,7 @@ def test_describe_is_the_servers_own_choice(server: servers.Server) -> None:
 
 
 def test_pushing_again_replaces_the_graph(server: servers.Server, bundled_store: Any) -> None:
-    args = ("push", *server.push_args, "--graph", GRAPH)
+    args = ("push", *server.push_args, "--graph", GRAPH, "--chunk-size", "500")
     assert run(*args, env=server.push_env)[0] == 0
     count = ["query", "--format", "csv", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"]
     code, out, _err = run("--endpoint", server.query_url, "--graph", GRAPH, *count)
