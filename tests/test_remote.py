@@ -873,7 +873,7 @@ def test_push_puts_the_first_chunk_and_posts_the_rest(stand_in: StandIn, tiny_st
         pushed.load(request["body"].encode(), format=RdfFormat.TURTLE)
     assert set(pushed) == {Quad(t.subject, t.predicate, t.object) for t in tiny_store.triples()}
     lines = err.splitlines()
-    assert lines[0] == "pushed 40 triples (1 requests)"
+    assert lines[0] == "pushed 40 triples (1 request)"
     assert lines[-1] == f"pushed {total} triples to {stand_in.url}?default"
 
 

@@ -40,7 +40,7 @@ def server(
         code, _out, err = run(*args, env=running.push_env)
         assert code == 0, err
         total = len(list(bundled_store.triples()))
-        assert "pushed 1,000 triples (1 requests)\npushed 2,000 triples (2 requests)\n" in err
+        assert "pushed 1,000 triples (1 request)\npushed 2,000 triples (2 requests)\n" in err
         assert err.endswith(f"pushed {total} triples to {err.rsplit(' to ', 1)[1]}")
         yield running
 
