@@ -151,3 +151,33 @@ def test_graph_needs_an_endpoint() -> None:
     code, _out, err = run("--graph", GRAPH, "stats")
     assert code == 2
     assert "--graph names a graph at the --endpoint server" in err
+
+
+def test_graphs_made_elsewhere_read_the_same_through_virtuoso(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A SKOS thesaurus and a graph without identifiers, in tagged languages, pushed to
+    Virtuoso: every read command answers as the embedded store of the same files."""
+    from test_any_graph import NO_IDENTIFIERS, THESAURUS
+
+    data = tmp_path_factory.mktemp("elsewhere-data")
+    (data / "thesaurus.ttl").write_text(THESAURUS, encoding="utf-8")
+    (data / "generated.ttl").write_text(NO_IDENTIFIERS, encoding="utf-8")
+    with servers.virtuoso(tmp_path_factory.mktemp("virtuoso-elsewhere")) as server:
+        args = ("--data", str(data), "push", *server.push_args, "--graph", GRAPH)
+        code, _out, err = run(*args, env=server.push_env)
+        assert code == 0, err
+        remote = ("--endpoint", server.query_url, "--graph", GRAPH)
+        for command in (
+            ["stats", "--format", "json"],
+            ["show", "réseau de neurones"],
+            ["show", "language model", "--format", "json"],
+            ["path", "self attention", "rlhf"],
+            ["plan", "rlhf", "--format", "json"],
+            ["render", "-o", "-"],
+            ["export"],
+            ["export", "--format", "graphml"],
+        ):
+            expected = run("--data", str(data), *command)
+            assert expected[0] == 0, expected[2]
+            assert run(*remote, *command) == expected, command
