@@ -181,3 +181,17 @@ def test_graphs_made_elsewhere_read_the_same_through_virtuoso(
             expected = run("--data", str(data), *command)
             assert expected[0] == 0, expected[2]
             assert run(*remote, *command) == expected, command
+
+
+def test_direct_post_reads_a_long_query_with_a_percent_right_on_rdflib_endpoint(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """rdflib-endpoint decodes a form-encoded body twice, so a long query (sent as a form POST)
+    holding a % is misread; FMGRAPH_ENDPOINT_METHOD=direct, as docs/servers.md says, is not."""
+    from fmgraph.remote import RemoteStore
+
+    padding = "#" + "x" * 3000 + "\n"
+    query = padding + 'SELECT ?x { BIND("50%25 off" AS ?x) }'
+    with servers.rdflib_endpoint(tmp_path_factory.mktemp("rdflib-percent")) as server:
+        result = RemoteStore(server.query_url, method="direct").query(query)
+        assert [row["x"].value for row in result] == ["50%25 off"]  # type: ignore[union-attr]
