@@ -15,10 +15,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,12 +55,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def accepts(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -78,23 +73,25 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _start(
-    command: list[str],
+    launch: Callable[[], tuple[list[str], str, dict[str, Any]]],
     log: Path,
-    ready: str,
     *,
-    cwd: Path | None = None,
-    env: dict[str, str] | None = None,
     wait: float = 60,
-) -> subprocess.Popen[bytes]:
-    """Start ``command``; return once GET ``ready`` answers 200, or fail with its log."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env)
-    deadline = time.monotonic() + wait
-    while process.poll() is None and time.monotonic() < deadline:
-        if answers(ready):
-            return process
-        time.sleep(0.1)
-    _stop(process)
+    attempts: int = 3,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the command ``launch`` gives, with the URL that answers 200 once it is ready and
+    its Popen options; new ports each attempt, since a free port can be taken between choosing
+    and binding it. Returns the process and its ready URL, or fails with the log."""
+    for _attempt in range(attempts):
+        command, ready, options = launch()
+        with log.open("wb") as out:
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **options)
+        deadline = time.monotonic() + wait
+        while process.poll() is None and time.monotonic() < deadline:
+            if answers(ready):
+                return process, ready
+            time.sleep(0.1)
+        _stop(process)
     pytest.fail(f"{command[0]} did not start within {wait:g} s:\n{log.read_text()[-3000:]}")
 
 
@@ -103,14 +100,15 @@ def oxigraph(directory: Path) -> Iterator[Server]:
     """`oxigraph serve` (read-write) over an empty store."""
     if not OXIGRAPH.exists():
         missing(f"the Oxigraph server ({OXIGRAPH})", "pip install -e '.[test]'")
-    port = free_port()
-    command = [str(OXIGRAPH), "serve", "--location", str(directory / "db")]
-    process = _start(
-        [*command, "--bind", f"127.0.0.1:{port}"],
-        directory / "oxigraph.log",
-        f"http://127.0.0.1:{port}/query?query=ASK%7B%7D",
-    )
-    url = f"http://127.0.0.1:{port}/query"
+
+    def launch() -> tuple[list[str], str, dict[str, Any]]:
+        port = free_port()
+        command = [str(OXIGRAPH), "serve", "--location", str(directory / "db")]
+        command += ["--bind", f"127.0.0.1:{port}"]
+        return command, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", {}
+
+    process, ready = _start(launch, directory / "oxigraph.log")
+    url = ready.split("?")[0]
     try:
         yield Server("oxigraph", url, ("--endpoint", url), {}, process)
     finally:
@@ -192,15 +190,15 @@ def virtuoso(
     if program is None:
         missing("Virtuoso (virtuoso-t)", "apt-get install virtuoso-opensource-7-bin")
         raise AssertionError  # not reached
-    http_port, sql_port = free_port(), free_port()
-    ini = virtuoso_ini(directory, http_port, sql_port, load_dir=load_dir, buffers=buffers)
-    base = f"http://127.0.0.1:{http_port}"
-    process = _start(
-        [program, "+foreground", "+configfile", str(ini)],
-        directory / "virtuoso-out.log",
-        f"{base}/sparql?query=ASK%7B%7D",
-        cwd=directory,
-    )
+
+    def launch() -> tuple[list[str], str, dict[str, Any]]:
+        http_port, sql_port = free_port(), free_port()
+        ini = virtuoso_ini(directory, http_port, sql_port, load_dir=load_dir, buffers=buffers)
+        command = [program, "+foreground", "+configfile", str(ini)]
+        return command, f"http://127.0.0.1:{http_port}/sparql?query=ASK%7B%7D", {"cwd": directory}
+
+    process, ready = _start(launch, directory / "virtuoso-out.log")
+    base = ready.split("/sparql")[0]
     try:
         yield Server(
             "virtuoso",
@@ -223,16 +221,16 @@ def rdflib_endpoint(directory: Path) -> Iterator[Server]:
         import rdflib_endpoint  # noqa: F401
     except ImportError:
         missing("rdflib-endpoint", "pip install -e '.[test]'")
-    port = free_port()
-    env = {**os.environ, "RDFLIB_APIKEY": RDFLIB_ENDPOINT_KEY}
-    command = [sys.executable, "-m", "rdflib_endpoint", "serve", "--enable-update"]
-    process = _start(
-        [*command, "--host", "127.0.0.1", "--port", str(port)],
-        directory / "rdflib-endpoint.log",
-        f"http://127.0.0.1:{port}/?query=ASK%20%7B%20%7D",
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}/"
+
+    def launch() -> tuple[list[str], str, dict[str, Any]]:
+        port = free_port()
+        env = {**os.environ, "RDFLIB_APIKEY": RDFLIB_ENDPOINT_KEY}
+        command = [sys.executable, "-m", "rdflib_endpoint", "serve", "--enable-update"]
+        command += ["--host", "127.0.0.1", "--port", str(port)]
+        return command, f"http://127.0.0.1:{port}/?query=ASK%20%7B%20%7D", {"env": env}
+
+    process, ready = _start(launch, directory / "rdflib-endpoint.log")
+    url = ready.split("?")[0]
     try:
         yield Server(
             "rdflib-endpoint",

@@ -39,8 +39,10 @@ from .store import GraphStore
 # is a name for it: the first skos:prefLabel, rdfs:label or schema:name is the one shown.
 _ALL_CONCEPTS = "VALUES ?kind { fm:Concept skos:Concept } ?c a ?kind ."
 _SOME_CONCEPTS = "VALUES ?c { %s } ?c a ?kind . FILTER(?kind IN (fm:Concept, skos:Concept))"
-_ANCESTORS = "SELECT ?c WHERE { <%s> fm:requires* ?c }"
-_ANCESTORS_WITH_BACKGROUND = "SELECT ?c WHERE { <%s> (fm:requires|fm:motivatedBy)* ?c }"
+# DISTINCT: Virtuoso 7.2 answers fm:requires* with a row per path, not per node: 12 MB and
+# 5.5 s for dpo at 1M triples, against 8 kB and 0.07 s with DISTINCT (Oxigraph: the same).
+_ANCESTORS = "SELECT DISTINCT ?c WHERE { <%s> fm:requires* ?c }"
+_ANCESTORS_WITH_BACKGROUND = "SELECT DISTINCT ?c WHERE { <%s> (fm:requires|fm:motivatedBy)* ?c }"
 _LABELS = ("label", "rdfs-label", "name")  # in the order a label is chosen
 _CONCEPT_QUERIES = {
     "node": "SELECT DISTINCT ?c WHERE { %s }",

@@ -229,7 +229,7 @@ def push(
         send(batch, requests == 0)
         sent, requests = sent + len(batch), requests + 1
         if progress is not None and (requests > 1 or len(batch) == chunk):
-            progress(f"pushed {sent:,} triples ({requests} requests)")
+            progress(f"pushed {sent:,} triples ({requests} request{'s' if requests > 1 else ''})")
     if requests == 0:  # an empty graph still replaces the target
         send([], True)
         requests = 1
