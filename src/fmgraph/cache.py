@@ -202,18 +202,19 @@ def open_store(data_dir: Path, progress: Progress | None = None) -> LocalStore:
     say = progress or (lambda _message: None)
     path = store_path(data_dir, say)
     try:
-        return _open(path)
+        return open_at(path)
     except (OSError, SyntaxError, ValueError, MemoryError) as e:
         say(f"the cached store {path} cannot be read ({_one_line(e)}); rebuilding it")
         _discard(path)
     path = store_path(data_dir, say)
     try:
-        return _open(path)
+        return open_at(path)
     except (OSError, SyntaxError, ValueError, MemoryError) as e:
         raise StoreError(f"the store {path} cannot be read: {_one_line(e)}") from e
 
 
-def _open(path: Path) -> LocalStore:
+def open_at(path: Path) -> LocalStore:
+    """Open the built store at ``path``, its snapshot checked against its manifest."""
     expected = None
     if (path / SNAPSHOT).is_file() and (path / MANIFEST).is_file():
         expected = read_manifest(path)["files"].get(SNAPSHOT, {}).get("sha256")

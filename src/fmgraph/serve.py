@@ -52,10 +52,11 @@ from pyoxigraph import (
     serialize,
 )
 
+from .cache import open_at
 from .errors import FmgraphError, QueryError
 from .export import EXPORT_PREFIXES
 from .query import check_read_only
-from .store import GraphStore, LocalStore
+from .store import GraphStore
 from .vocab import PREFIXES
 
 DEFAULT_HOST = "127.0.0.1"
@@ -276,7 +277,7 @@ _READY = "ready"
 def _work(conn: Connection, path: str, max_rows: int) -> None:
     """A worker process: open the store, then answer queries until the front goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the front, which stops us
-    store = LocalStore(Path(path))
+    store = open_at(Path(path))
     conn.send(_READY)
     while True:
         try:
@@ -681,7 +682,7 @@ def make_server(
         raise FmgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
     pool: WorkerPool | None = None
     try:
-        store = LocalStore(path)
+        store = open_at(path)
         page = explorer_page(store)
         if not page.whole:
             say("the graph is too big to browse whole: the explorer at / shows the concept map")
