@@ -519,6 +519,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.rfile.close()  # the plain reader: replaced by one that keeps the deadline
         self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
