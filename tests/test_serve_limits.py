@@ -137,7 +137,7 @@ def test_an_answer_over_16_mib_is_sent_whole(big_data: Path) -> None:
         assert _get(url, "ASK { ?s ?p ?o }")[0] == 200  # the worker lives on
 
 
-def test_a_cut_answer_with_a_row_too_big_to_rebuild_is_507(big_data: Path, tiny_store: Any) -> None:
+def test_a_cut_answer_with_rows_over_16_mib_is_cut_natively(big_data: Path) -> None:
     from fmgraph.cache import open_store
 
     store = open_store(big_data)
@@ -147,7 +147,73 @@ def test_a_cut_answer_with_a_row_too_big_to_rebuild_is_507(big_data: Path, tiny_
     )
     two = f"SELECT ?x WHERE {{ {{ {big_rows} }} UNION {{ {big_rows} }} }}"
     reply = answer(store, Request(two, "application/sparql-results+json"), max_rows=1)
-    assert reply.status == 507
+    assert (reply.status, reply.truncated) == (200, True)
+    (binding,) = json.loads(reply.body)["results"]["bindings"]
+    assert len(binding["x"]["value"]) == 3 * SEVEN_MIB
+
+
+class _Plain:
+    """A GraphStore over an in-memory pyoxigraph Store."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def query(self, sparql: str, prefixes: Any = None, **dataset: Any) -> Any:
+        return self.store.query(sparql, prefixes=prefixes)
+
+    def named_graphs(self) -> list[str]:
+        return []
+
+
+TRICKY = ['plain', 'a "quoted", comma', "cr lf\r\nand lf\n", "<result>{}[]\\", "tab\tend\\",
+          "trailing backslash \\", "émoji 😀", ""]  # fmt: skip
+
+
+def _tricky_store() -> _Plain:
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    store = Store()
+    p = NamedNode("https://example.org/p")
+    for i, text in enumerate(TRICKY * 2):
+        s = NamedNode(f"https://example.org/wiki/S{i:02},_x")
+        store.add(Quad(s, p, Literal(text)))
+        store.add(Quad(s, NamedNode("https://example.org/q"), Literal(text, language="en")))
+    return _Plain(store)
+
+
+SORTED = (
+    "SELECT ?s ?o ?l WHERE { ?s <https://example.org/p> ?o"
+    ' OPTIONAL { ?s <https://example.org/q> ?l FILTER(?o != "plain") } } ORDER BY ?s'
+)
+
+
+@pytest.mark.parametrize("media", list(serve_module.RESULT_TYPES))
+@pytest.mark.parametrize("rows", [1, 2, 5, 15, 16, 17])
+def test_a_cut_answer_is_oxigraphs_own_answer_with_that_limit(media: str, rows: int) -> None:
+    store = _tricky_store()
+    fmt = serve_module.RESULT_TYPES[media]
+    reply = answer(store, Request(SORTED, media), rows)  # type: ignore[arg-type]
+    expected = store.query(f"{SORTED} LIMIT {rows}").serialize(format=fmt)
+    assert (reply.status, reply.body) == (200, expected)
+    assert reply.truncated is (rows < 16)
+
+
+@pytest.mark.parametrize("media", list(serve_module.RESULT_TYPES))
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_rows_are_counted_across_any_chunk_boundary(media: str, chunk: int) -> None:
+    store = _tricky_store()
+    fmt = serve_module.RESULT_TYPES[media]
+    whole = store.query(SORTED).serialize(format=fmt)
+    for rows in (1, 4, 9):
+        counter = serve_module._ROWS[fmt](rows)
+        cut = None
+        for start in range(0, len(whole), chunk):
+            cut = counter.cut(whole[start : start + chunk], start)
+            if cut is not None:
+                break
+        limited = store.query(f"{SORTED} LIMIT {rows}").serialize(format=fmt)
+        assert cut is not None
+        assert whole[:cut] + counter.closing == limited
 
 
 def test_an_answer_over_the_cap_is_507_in_every_form(
