@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import FmgraphError
+from .errors import StoreError
 from .files import atomic_write, data_files
 from .resources import ontology_dir
 from .store import SNAPSHOT, LocalStore
@@ -49,12 +49,6 @@ LEFTOVER_AGE = 60.0  # seconds before an unlocked build directory counts as a le
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 #: Engine files that change on their own (RocksDB's log) or that are locks, not content.
 _UNLISTED = re.compile(r"^(LOG(\..*)?|LOCK|manifest\.json|\.building)$")
-
-
-class StoreError(FmgraphError):
-    """No store could be built or opened, not even in a temporary directory."""
-
-    exit_code = 4
 
 
 def cache_dir() -> Path:
