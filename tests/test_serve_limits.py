@@ -83,8 +83,8 @@ def test_a_peer_trickling_its_request_is_cut_off_at_the_deadline(
         endless = b"GET /query?query=" + b"A" * 10_000
         with socket.create_connection(("127.0.0.1", port)) as sock:
             started = time.monotonic()
-            assert _closed_within(sock, 6.0, endless)
-            assert time.monotonic() - started < 4.0
+            assert _closed_within(sock, 8.0, endless)
+            assert time.monotonic() - started < 5.0  # the old per-read limit: never
         assert _get(url, "ASK { ?s ?p ?o }")[0] == 200  # and it still answers others
 
 
@@ -98,7 +98,7 @@ def test_an_idle_keep_alive_connection_is_closed_at_the_deadline(
             sock.settimeout(5)
             started = time.monotonic()
             assert sock.recv(100) == b""
-            assert time.monotonic() - started < 4.0
+            assert time.monotonic() - started < 4.5
 
 
 def test_connections_over_the_cap_get_503_at_once(tiny_copy: Path) -> None:
@@ -115,8 +115,10 @@ def test_connections_over_the_cap_get_503_at_once(tiny_copy: Path) -> None:
         finally:
             for sock in held:
                 sock.close()
-        time.sleep(0.2)
-        assert _get(url, "ASK { ?s ?p ?o }")[0] == 200  # slots are given back
+        deadline = time.monotonic() + 10
+        while (status := _get(url, "ASK { ?s ?p ?o }")[0]) == 503 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status == 200  # slots are given back
 
 
 def test_the_listen_backlog_is_not_pythons_default_of_5() -> None:
