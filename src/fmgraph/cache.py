@@ -235,7 +235,8 @@ def _cached(data_dir: Path, named: list[tuple[str, Path]], root: Path, say: Prog
     # exactly the content the build read.
     if built == key and stat_key(inputs(data_dir)) == before:
         _write_index(root, before, key)
-    prune(root, keep=path)
+    with contextlib.suppress(OSError):  # housekeeping: another process may prune at once
+        prune(root, keep=path)
     return path
 
 
@@ -251,8 +252,10 @@ def _usable(path: Path, key: str, say: Progress) -> bool:
 
 
 def _write_index(root: Path, stat: str, key: str) -> None:
-    (root / "index").mkdir(parents=True, exist_ok=True)
-    atomic_write(root / "index" / stat, key.encode())
+    """Note ``key`` for the stat key ``stat``; a lookup aid only, so a failure is ignored."""
+    with contextlib.suppress(OSError):
+        (root / "index").mkdir(parents=True, exist_ok=True)
+        atomic_write(root / "index" / stat, key.encode())
 
 
 def _build(data_dir: Path, stores: Path, say: Progress) -> tuple[str, Path]:
