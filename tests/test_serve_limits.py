@@ -242,3 +242,36 @@ def test_an_answer_under_the_cap_is_oxigraphs_own_serialization(tiny_store: Any)
         expected = run_query(tiny_store, query).serialize(format=fmt)  # type: ignore[union-attr]
         assert (reply.status, reply.body, reply.truncated) == (200, expected, False)
         assert isinstance(fmt, QueryResultsFormat)
+
+
+def test_a_post_over_the_body_limit_is_413_unread(tiny_copy: Path) -> None:
+    with in_process_server(store_path(tiny_copy)) as url:
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(
+                b"POST /query HTTP/1.1\r\nHost: localhost\r\n"
+                b"Content-Type: application/sparql-query\r\n"
+                + f"Content-Length: {serve_module.MAX_BODY + 1}\r\n\r\n".encode()
+            )
+            sock.settimeout(10)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 413 ")
+
+
+def test_a_client_that_never_reads_its_answer_is_dropped_at_the_write_deadline(
+    big_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve_module, "WRITE_DEADLINE", 1.0)
+    concat = "SELECT (CONCAT(?o, ?o, ?o) AS ?x) WHERE { <https://example.org/big> ?p ?o }"
+    with in_process_server(store_path(big_data), max_connections=1) as url:
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        path = "/query?" + urllib.parse.urlencode({"query": concat})
+        with socket.create_connection(("127.0.0.1", port)) as stalled:
+            stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            stalled.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            # 21 MiB that nobody reads: the one slot is free again once the write deadline
+            # passes, well before the 10 s a request may take to arrive
+            deadline = time.monotonic() + 6
+            while (status := _get(url, "ASK { ?s ?p ?o }")[0]) == 503:
+                assert time.monotonic() < deadline, "the stalled client kept its slot"
+                time.sleep(0.5)
+            assert status == 200
