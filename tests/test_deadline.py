@@ -7,8 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from fmgraph.cli import cli
-from fmgraph.deadline import DEFAULT_QUERY_TIMEOUT, QueryTimeout, run_with_deadline
-from fmgraph.errors import QueryError
+from fmgraph.deadline import DEFAULT_QUERY_TIMEOUT, run_with_deadline
+from fmgraph.errors import QueryError, QueryTimeout
 
 CARTESIAN = "CONSTRUCT { ?a ?p ?z } WHERE { ?a ?p ?o . ?b ?q ?r . ?z ?x ?y }"
 

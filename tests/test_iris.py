@@ -82,3 +82,26 @@ def test_rows_reads_every_kind_of_term() -> None:
         {"x": "1"},
         {"x": None},
     ]
+
+
+def test_serve_starts_and_answers_with_the_url(odd_data: Path) -> None:
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    from fmgraph.cache import store_path
+    from fmgraph.serve import close_server, make_server
+
+    server = make_server(store_path(odd_data), port=0, workers=1)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert "Smith,_John" in response.read().decode()
+        query = urllib.parse.urlencode({"query": "SELECT ?u WHERE { ?w schema:url ?u }"})
+        request = urllib.request.Request(f"{url}query?{query}", headers={"Accept": "text/csv"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert URL in response.read().decode()
+    finally:
+        server.shutdown()
+        close_server(server)

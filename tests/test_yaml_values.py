@@ -98,3 +98,19 @@ def test_the_cli_refuses_an_alias_bomb_with_exit_3(tiny_copy: Path) -> None:
     result = CliRunner().invoke(cli, ["--data", str(tiny_copy), "stats"])
     assert result.exit_code == 3
     assert "bomb.yaml" in result.stderr and "alias bomb" in result.stderr
+
+
+def test_a_duplicate_key_in_a_plain_file_is_named_without_composing_nodes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Composing a 100,000-work file takes half a gigabyte: a plain one never falls back."""
+    import fmgraph.yaml_values as yaml_values
+
+    def no_composing(node: object) -> None:
+        raise AssertionError("fell back to composing nodes")
+
+    monkeypatch.setattr(yaml_values, "check_nodes", no_composing)
+    text = "works:\n" + "".join(f"  - id: w{i}\n    title: T\n" for i in range(100))
+    text += "  - id: dup\n    title: A\n    title: B\n"
+    with pytest.raises(yaml.YAMLError, match=r"duplicate key 'title' \(first given on line 203\)"):
+        load_values(text, _LineLoader, _Mapping)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import FmgraphError
+from .errors import StoreError
 from .files import atomic_write, data_files
 from .resources import ontology_dir
 from .store import SNAPSHOT, LocalStore
@@ -49,12 +49,6 @@ LEFTOVER_AGE = 60.0  # seconds before an unlocked build directory counts as a le
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 #: Engine files that change on their own (RocksDB's log) or that are locks, not content.
 _UNLISTED = re.compile(r"^(LOG(\..*)?|LOCK|manifest\.json|\.building)$")
-
-
-class StoreError(FmgraphError):
-    """No store could be built or opened, not even in a temporary directory."""
-
-    exit_code = 4
 
 
 def cache_dir() -> Path:
@@ -202,18 +196,19 @@ def open_store(data_dir: Path, progress: Progress | None = None) -> LocalStore:
     say = progress or (lambda _message: None)
     path = store_path(data_dir, say)
     try:
-        return _open(path)
+        return open_at(path)
     except (OSError, SyntaxError, ValueError, MemoryError) as e:
         say(f"the cached store {path} cannot be read ({_one_line(e)}); rebuilding it")
         _discard(path)
     path = store_path(data_dir, say)
     try:
-        return _open(path)
+        return open_at(path)
     except (OSError, SyntaxError, ValueError, MemoryError) as e:
         raise StoreError(f"the store {path} cannot be read: {_one_line(e)}") from e
 
 
-def _open(path: Path) -> LocalStore:
+def open_at(path: Path) -> LocalStore:
+    """Open the built store at ``path``, its snapshot checked against its manifest."""
     expected = None
     if (path / SNAPSHOT).is_file() and (path / MANIFEST).is_file():
         expected = read_manifest(path)["files"].get(SNAPSHOT, {}).get("sha256")
@@ -240,7 +235,8 @@ def _cached(data_dir: Path, named: list[tuple[str, Path]], root: Path, say: Prog
     # exactly the content the build read.
     if built == key and stat_key(inputs(data_dir)) == before:
         _write_index(root, before, key)
-    prune(root, keep=path)
+    with contextlib.suppress(OSError):  # housekeeping: another process may prune at once
+        prune(root, keep=path)
     return path
 
 
@@ -256,8 +252,10 @@ def _usable(path: Path, key: str, say: Progress) -> bool:
 
 
 def _write_index(root: Path, stat: str, key: str) -> None:
-    (root / "index").mkdir(parents=True, exist_ok=True)
-    atomic_write(root / "index" / stat, key.encode())
+    """Note ``key`` for the stat key ``stat``; a lookup aid only, so a failure is ignored."""
+    with contextlib.suppress(OSError):
+        (root / "index").mkdir(parents=True, exist_ok=True)
+        atomic_write(root / "index" / stat, key.encode())
 
 
 def _build(data_dir: Path, stores: Path, say: Progress) -> tuple[str, Path]:

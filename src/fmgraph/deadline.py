@@ -15,17 +15,11 @@ import signal
 import time
 from collections.abc import Callable
 
-from .errors import FmgraphError, QueryError
+from .errors import FmgraphError, QueryTimeout
 
 #: Seconds ``fmgraph query`` lets a query run by default: generous for a real question, a
 #: bound for a cartesian product that would run until killed.
 DEFAULT_QUERY_TIMEOUT = 300.0
-
-
-class QueryTimeout(QueryError):
-    """A query ran past its deadline and was stopped."""
-
-    exit_code = 6
 
 
 class _Relayed(FmgraphError):

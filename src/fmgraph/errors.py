@@ -7,6 +7,7 @@ Exit codes (documented in the README):
   3  the data could not be loaded or built (YAML, references, duplicates, cycles, SHACL)
   4  an output file could not be written
   5  a remote SPARQL endpoint could not be reached, or answered with an HTTP error
+  6  a query ran past its ``--timeout`` and was stopped
 """
 
 from __future__ import annotations
@@ -84,3 +85,15 @@ class EndpointError(FmgraphError):
     """A remote SPARQL endpoint could not be reached, timed out, or answered with an error."""
 
     exit_code = 5
+
+
+class StoreError(FmgraphError):
+    """No store could be built or opened, not even in a temporary directory."""
+
+    exit_code = 4
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its deadline and was stopped."""
+
+    exit_code = 6

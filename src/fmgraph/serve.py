@@ -9,9 +9,10 @@ pyoxigraph in worker processes:
 
 - every query passes :func:`fmgraph.readonly.check_read_only` first; a refusal is a 403, and
   SPARQL Update, LOAD and SERVICE never reach the store;
-- a worker runs the query and serializes at most ``max_rows`` rows (or triples) in the format
-  the ``Accept`` header asks for; the whole answer is ready before the status line goes out,
-  so an error or a timeout is never a 200 with part of the rows;
+- a worker runs the query and has Oxigraph serialize at most ``max_rows`` rows (or triples)
+  in the format the ``Accept`` header asks for, into a buffer that stops it at the cap; the
+  whole answer is ready before the status line goes out, so an error or a timeout is never a
+  200 with part of the rows;
 - a query cannot be interrupted inside Rust from a Python thread, so a worker still running
   at the deadline is killed and replaced, and the client gets a 503;
 - bound to a loopback address, it answers only requests whose ``Host`` names a loopback
@@ -29,6 +30,7 @@ import io
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import socket
 import threading
@@ -48,15 +50,15 @@ from pyoxigraph import (
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
-    parse_query_results,
     serialize,
 )
 
+from .cache import open_at
 from .errors import FmgraphError, QueryError, QueryRefused
 from .export import EXPORT_PREFIXES
 from .readonly import check_read_only
 from .sandbox import deny_network
-from .store import GraphStore, LocalStore
+from .store import GraphStore
 from .vocab import PREFIXES
 
 DEFAULT_HOST = "127.0.0.1"
@@ -182,19 +184,18 @@ def answer(store: GraphStore, request: Request, max_rows: int) -> Reply:
             fmt = RESULT_TYPES[media]
             return Reply(200, fmt.media_type, result.serialize(format=fmt) or b"", False)
         if isinstance(result, QuerySolutions):
+            # Oxigraph serializes the answer itself, into a sink that stops it after the
+            # first max_rows rows: one evaluation, no row turned into Python terms.
             fmt = RESULT_TYPES[media]
-            if sum(1 for _ in islice(result, max_rows + 1)) <= max_rows:
-                # The whole answer fits the row cap: Oxigraph serializes it, natively, from a
-                # second evaluation (the first was consumed counting).
-                return Reply(200, fmt.media_type, _capped(run().serialize, fmt), False)
-            return Reply(200, fmt.media_type, _first_solutions(run(), fmt, max_rows), True)
+            body, cut = _capped(result.serialize, fmt, _ROWS[fmt](max_rows))
+            return Reply(200, fmt.media_type, body, cut)
         graph_fmt = GRAPH_TYPES[media]
         triples = list(islice(result, max_rows + 1))
 
         def write(output: Any, format: RdfFormat) -> None:
             serialize(triples[:max_rows], output, format=format, prefixes=EXPORT_PREFIXES)
 
-        body = _capped(write, graph_fmt)
+        body, _ = _capped(write, graph_fmt)
         return Reply(200, graph_fmt.media_type, body, len(triples) > max_rows)
     except SyntaxError as e:
         return _text(400, f"SPARQL syntax error: {e}")
@@ -212,59 +213,200 @@ class _TooLarge(Exception):
     pass
 
 
-class _CappedBuffer:
-    """A binary sink that refuses to grow past ``MAX_ANSWER_BYTES``."""
+class _Enough(Exception):
+    """Raised from a sink's write once the rows wanted are in: stops the serializer."""
 
-    def __init__(self) -> None:
+
+class _Rows:
+    """Counts the rows of one results format as Oxigraph writes it, chunk by chunk, and finds
+    where the row after the first ``max_rows`` begins.
+
+    Each format marks a row in a way no value can imitate: TSV ends a row with a newline
+    (escaped inside terms), CSV with CR LF outside quotes, XML starts one with ``<result>``
+    (``<`` is escaped in text), JSON with a ``{`` at the depth of the bindings array
+    (strings tracked, escapes skipped).
+    """
+
+    #: What closes a document cut before a row.
+    closing = b""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        """The offset (from the start of the output) where the cut goes, once known."""
+        raise NotImplementedError
+
+
+class _TsvRows(_Rows):
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.lines = 0  # the header is line 1
+        self.end: int | None = None  # just after the last row wanted
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        if self.end is None:
+            start = 0
+            while (i := data.find(b"\n", start)) >= 0:
+                self.lines += 1
+                start = i + 1
+                if self.lines == self.max_rows + 1:
+                    self.end = base + start
+                    break
+        return self.end if self.end is not None and base + len(data) > self.end else None
+
+
+class _CsvRows(_Rows):
+    _TOKEN = re.compile(rb'"|\r\n')
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.lines = 0
+        self.quoted = False
+        self.cr = False  # the last chunk ended with a CR outside quotes
+        self.end: int | None = None
+
+    def _line_ends(self, at: int) -> bool:
+        self.lines += 1
+        if self.lines == self.max_rows + 1:
+            self.end = at
+            return True
+        return False
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        if self.end is None and data:
+            if self.cr and data[:1] == b"\n" and self._line_ends(base + 1):
+                pass
+            elif self.end is None:
+                for m in self._TOKEN.finditer(data):
+                    if m.group() == b'"':
+                        self.quoted = not self.quoted
+                    elif not self.quoted and self._line_ends(base + m.end()):
+                        break
+            self.cr = not self.quoted and data.endswith(b"\r")
+        return self.end if self.end is not None and base + len(data) > self.end else None
+
+
+class _XmlRows(_Rows):
+    closing = b"</results></sparql>"
+    _MARK = b"<result>"
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.rows = 0
+        self.tail = b""
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        text = self.tail + data
+        offset = base - len(self.tail)
+        start = 0
+        while (i := text.find(self._MARK, start)) >= 0:
+            self.rows += 1
+            if self.rows == self.max_rows + 1:
+                return offset + i
+            start = i + len(self._MARK)
+        self.tail = text[-(len(self._MARK) - 1) :]
+        return None
+
+
+class _JsonRows(_Rows):
+    closing = b"]}}"
+    _TOKEN = re.compile(rb'\\.|["{}\[\]]', re.DOTALL)
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.rows = 0
+        self.depth = 0
+        self.in_string = False
+        self.skip = False  # the last chunk ended inside an escape
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        start = 1 if self.skip else 0
+        self.skip = False
+        end = start  # where the last token ended: a backslash after it is left dangling
+        for m in self._TOKEN.finditer(data, start):
+            token = m.group()
+            end = m.end()
+            if token == b'"':
+                self.in_string = not self.in_string
+            elif self.in_string:
+                continue
+            elif token == b"{":
+                if self.depth == 3:  # a row of the bindings array begins
+                    self.rows += 1
+                    if self.rows == self.max_rows + 1:
+                        return base + m.start() - 1  # before the comma that precedes it
+                self.depth += 1
+            elif token in (b"}", b"]"):
+                self.depth -= 1
+            elif token == b"[":
+                self.depth += 1
+        self.skip = self.in_string and data.endswith(b"\\") and end < len(data)
+        return None
+
+
+_ROWS: dict[QueryResultsFormat, type[_Rows]] = {
+    QueryResultsFormat.TSV: _TsvRows,
+    QueryResultsFormat.CSV: _CsvRows,
+    QueryResultsFormat.XML: _XmlRows,
+    QueryResultsFormat.JSON: _JsonRows,
+}
+
+
+class _CappedBuffer:
+    """A binary sink for a serializer: refuses to grow past ``MAX_ANSWER_BYTES``, and, given a
+    row counter, stops the serializer once the rows wanted are in."""
+
+    def __init__(self, rows: _Rows | None = None) -> None:
         self.chunks: list[bytes] = []
         self.size = 0
+        self.rows = rows
+        self.cut: int | None = None
         self.over = False
 
     def write(self, data: bytes) -> int:
+        data = bytes(data)
+        if self.rows is not None and (cut := self.rows.cut(data, self.size)) is not None:
+            self.chunks.append(data)
+            self.size += len(data)
+            self.cut = cut
+            raise _Enough
         self.size += len(data)
         if self.size > MAX_ANSWER_BYTES:
             self.over = True
             raise _TooLarge
-        self.chunks.append(bytes(data))
+        self.chunks.append(data)
         return len(data)
 
     def flush(self) -> None:
         pass
 
+    def body(self) -> tuple[bytes, bool]:
+        """The bytes written (cut, and closed, when rows were left out); whether cut."""
+        data = b"".join(self.chunks)
+        if self.cut is None:
+            return data, False
+        assert self.rows is not None
+        if self.cut > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        return data[: self.cut] + self.rows.closing, True
 
-def _capped(serialize_to: Callable[..., Any], fmt: Any) -> bytes:
-    """What ``serialize_to(output, format=fmt)`` writes; _TooLarge past the cap."""
-    sink = _CappedBuffer()
+
+def _capped(
+    serialize_to: Callable[..., Any], fmt: Any, rows: _Rows | None = None
+) -> tuple[bytes, bool]:
+    """What ``serialize_to(output, format=fmt)`` writes, cut after ``rows.max_rows`` rows when
+    given; whether it was cut. _TooLarge past ``MAX_ANSWER_BYTES``."""
+    sink = _CappedBuffer(rows)
     try:
         serialize_to(sink, format=fmt)
     except Exception:
-        if sink.over:  # pyoxigraph reports our refusal as its own error
+        # pyoxigraph reports an exception raised by the sink as an error of its own
+        if sink.over:
             raise _TooLarge from None
-        raise
-    return b"".join(sink.chunks)
-
-
-def _first_solutions(result: QuerySolutions, fmt: QueryResultsFormat, max_rows: int) -> bytes:
-    """The first ``max_rows`` solutions of ``result`` in ``fmt``.
-
-    pyoxigraph serializes whole answers only, but it parses TSV, whose terms are written
-    exactly as str() writes them: the first rows are rebuilt as TSV, parsed and serialized
-    in fmt. Only a cut answer takes this way; a row too big for the parser is a 507.
-    """
-    variables = result.variables
-    lines = ["\t".join(str(v) for v in variables)]
-    size = 0
-    for s in islice(result, max_rows):
-        line = "\t".join("" if s[v] is None else str(s[v]) for v in variables)
-        size += len(line)
-        if size > MAX_ANSWER_BYTES:
-            raise _TooLarge
-        lines.append(line)
-    try:
-        capped = parse_query_results("\n".join(lines) + "\n", format=QueryResultsFormat.TSV)
-        return _capped(capped.serialize, fmt)
-    except MemoryError:  # a row over the parser's 16 MiB buffer
-        raise _TooLarge from None
+        if sink.cut is None:
+            raise
+    return sink.body()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,7 +419,7 @@ _READY = "ready"
 def _work(conn: Connection, path: str, max_rows: int) -> None:
     """A worker process: open the store, then answer queries until the front goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the front, which stops us
-    store = LocalStore(Path(path))
+    store = open_at(Path(path))
     deny_network()  # the second wall: SERVICE cannot reach out even past the check
     conn.send(_READY)
     while True:
@@ -520,6 +662,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.rfile.close()  # the plain reader: replaced by one that keeps the deadline
         self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -693,7 +836,7 @@ def make_server(
         raise FmgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
     pool: WorkerPool | None = None
     try:
-        store = LocalStore(path)
+        store = open_at(path)
         page = explorer_page(store)
         if not page.whole:
             say("the graph is too big to browse whole: the explorer at / shows the concept map")

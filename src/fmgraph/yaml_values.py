@@ -40,16 +40,23 @@ class _Fallback(Exception):
     pass
 
 
+class _Duplicate(Exception):
+    """A key given twice: read again, noting the line of every key, to name both lines."""
+
+
 def load_values(text: str, loader_class: Any, mapping_class: type[dict[str, Any]]) -> Any:
     """What ``yaml.load(text, Loader=loader_class)`` returns, when mappings are built as
     ``mapping_class`` with a ``line`` attribute (1-based line of the mapping's start)."""
-    loader = loader_class(text)
-    try:
-        return _document(loader, mapping_class)
-    except _Fallback:
-        pass
-    finally:
-        loader.dispose()
+    for track_lines in (False, True):
+        loader = loader_class(text)
+        try:
+            return _document(loader, mapping_class, track_lines)
+        except _Duplicate:
+            continue
+        except _Fallback:
+            break
+        finally:
+            loader.dispose()
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
@@ -142,7 +149,7 @@ def _value_size(value: Any, sizes: dict[int, int]) -> int:
     return total
 
 
-def _document(loader: Any, mapping_class: type[dict[str, Any]]) -> Any:
+def _document(loader: Any, mapping_class: type[dict[str, Any]], track_lines: bool) -> Any:
     loader.get_event()  # StreamStart
     if loader.check_event(StreamEndEvent):
         loader.get_event()
@@ -152,7 +159,9 @@ def _document(loader: Any, mapping_class: type[dict[str, Any]]) -> Any:
     anchors: dict[str, Any] = {}
     sizes: dict[int, int] = {}
     expanded = 0
-    # Each open collection: [container, key (for a mapping), key seen?]
+    # Each open collection: [container, key (for a mapping), key seen?, the key's mark, the
+    # line of each key so far (only when track_lines: it costs, and is needed only to name
+    # the first line of a duplicate key)]
     stack: list[list[Any]] = []
     result: Any = None
     while True:
@@ -186,7 +195,7 @@ def _document(loader: Any, mapping_class: type[dict[str, Any]]) -> Any:
                 container = []
             if event.anchor is not None:
                 anchors[event.anchor] = container
-            stack.append([container, None, False])
+            stack.append([container, None, False, None, {} if track_lines else None])
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             value = stack.pop()[0]
@@ -210,13 +219,25 @@ def _document(loader: Any, mapping_class: type[dict[str, Any]]) -> Any:
             container.append(value)
         elif not top[2]:
             top[1], top[2] = value, True
+            if track_lines:
+                top[3] = event.start_mark
         else:
+            key = top[1]
             try:
-                if top[1] in container:
-                    raise _Fallback  # a duplicate key: the composer's nodes have both lines
-                container[top[1]] = value
+                if key in container:
+                    if not track_lines:
+                        raise _Duplicate
+                    raise ConstructorError(
+                        "while reading a mapping",
+                        None,
+                        f"duplicate key {key!r} (first given on line {top[4][key]})",
+                        top[3],
+                    )
+                container[key] = value
             except TypeError:  # an unhashable key: yaml.load's error says where
                 raise _Fallback from None
+            if track_lines:
+                top[4][key] = top[3].line + 1
             top[1], top[2] = None, False
     if not loader.check_event(StreamEndEvent):
         raise _Fallback  # a second document: yaml.load's error says where
