@@ -256,3 +256,11 @@ def test_a_work_without_a_title_from_an_rdf_file_is_shown_by_its_iri(tiny_copy: 
     assert [(r.work, r.title) for r in step.readings] == [
         ("https://example.org/w", "https://example.org/w")
     ]
+
+
+def test_no_chain_points_to_the_background_chain_when_there_is_one(
+    bundled_store: LocalStore,
+) -> None:
+    with pytest.raises(NoPath, match=r"as background \(history or context\), not as a prerequisite"
+                       r": fmgraph path rlhf dpo --with-background"):  # fmt: skip
+        find_path(bundled_store, "rlhf", "dpo")

@@ -129,8 +129,9 @@ def plan_text(result: PlanResult) -> str:
         return f"Nothing to learn: {result.target} is known already{known}.\n"
     goal = result.steps[-1]
     background = ", with background" if result.with_background else ""
+    n = len(result.steps)
     lines = [
-        f"To learn {goal.label} ({goal.id}), in this order ({len(result.steps)} concepts"
+        f"To learn {goal.label} ({goal.id}), in this order ({n} concept{'s' if n != 1 else ''}"
         f"{background}{known}):"
     ]
     for n, step in enumerate(result.steps, start=1):

@@ -250,12 +250,17 @@ def find_path(
     if a not in graph:
         reverse = prerequisite_graph(store, of=a, background=with_background)
         label_a, label_b = reverse.nodes[a]["label"], graph.nodes[b]["label"]
-        hint = (
-            f" The reverse chain exists: {label_a} requires {label_b}"
-            f" (try: fmgraph path {graph.nodes[b]['id']} {reverse.nodes[a]['id']})."
-            if b in reverse
-            else f" Nor does {label_a} require {label_b}."
-        )
+        id_a, id_b = reverse.nodes[a]["id"], graph.nodes[b]["id"]
+        if b in reverse:
+            hint = (f" The reverse chain exists: {label_a} requires {label_b}"
+                    f" (try: fmgraph path {id_b} {id_a}).")  # fmt: skip
+        elif not with_background and a in prerequisite_graph(store, of=b, background=True):
+            hint = (
+                f" {label_b} builds on {label_a} as background (history or context),"
+                f" not as a prerequisite: fmgraph path {id_a} {id_b} --with-background"
+            )
+        else:
+            hint = f" Nor does {label_a} require {label_b}."
         raise NoPath(f"No prerequisite chain: {label_b} does not require {label_a}.{hint}")
     import networkx as nx
 
