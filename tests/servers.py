@@ -2,7 +2,7 @@
 stopped when its ``with`` block ends: Oxigraph, Virtuoso and rdflib-endpoint.
 
 A server whose program is missing fails the test under CI (``CI=true``, where
-``scripts/ci-services.sh`` installs them all) and skips it elsewhere, saying what to install.
+``scripts/bootstrap.sh`` installs them all) and skips it elsewhere, saying what to install.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Server:
 
 def missing(what: str, install: str) -> None:
     """Fail under CI, skip elsewhere: a server test never passes without its server."""
-    message = f"{what} is not installed: {install} (scripts/ci-services.sh installs it)"
+    message = f"{what} is not installed: {install} (scripts/bootstrap.sh installs it)"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
