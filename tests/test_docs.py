@@ -68,7 +68,7 @@ def test_quick_start_installs_and_answers_then_tests() -> None:
     block = QUICKSTART.search(README)
     assert block is not None
     first, second = re.findall(r"^\$ (.*)$", block.group(0), flags=re.M)
-    assert "pip install ." in first and "&& fmgraph path " in first
+    assert "pip install ." in first and "&& fmgraph plan " in first
     assert "pytest" in second and "sudo" not in first + second
 
 
@@ -144,7 +144,8 @@ def test_exit_codes_table_matches_the_errors_module() -> None:
     from fmgraph import errors
 
     for cls in (errors.NoPath, errors.UnknownName, errors.QueryError, errors.DataError,
-                errors.OutputError, errors.EndpointError):  # fmt: skip
+                errors.OutputError, errors.EndpointError, errors.StoreError,
+                errors.QueryTimeout):  # fmt: skip
         assert re.search(rf"^\| {cls.exit_code} \|", README, flags=re.M)
 
 
