@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from .errors import DataError, FmgraphError, OutputError
+from .errors import DataError, Findings, FmgraphError, OutputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +33,8 @@ class FmgraphGroup(click.Group):
                 click.echo(f"… and {len(e.problems) - 10} more; run `fmgraph validate`", err=True)
             ctx.exit(e.exit_code)
         except FmgraphError as e:
-            click.echo(f"Error: {e}", err=True)
+            if str(e):  # Findings: the answer printed says why already
+                click.echo(f"Error: {e}", err=True)
             ctx.exit(e.exit_code)
 
 
@@ -475,7 +476,7 @@ def audit(state: State, fmt: str) -> None:
     result = audit_course(state.store())
     emit(output.as_json(result) if fmt == "json" else output.audit_text(result))
     if result.findings:
-        click.get_current_context().exit(1)
+        raise Findings()
 
 
 @cli.command()
@@ -547,7 +548,7 @@ def validate(state: State, fmt: str) -> None:
     else:
         emit("".join(f"{p}\n" for p in problems) or f"{state.data_dir}: no problems found\n")
     if problems:
-        sys.exit(1)
+        raise Findings()
 
 
 @cli.command()

@@ -65,6 +65,13 @@ class NoPath(FmgraphError):
     exit_code = 1
 
 
+class Findings(FmgraphError):
+    """The answer is "no" and the output already says why: ``validate`` found problems,
+    ``audit`` found sessions that teach a concept before its prerequisites."""
+
+    exit_code = 1
+
+
 class QueryError(FmgraphError):
     """A SPARQL query that is malformed or asks for something fmgraph refuses to do."""
 

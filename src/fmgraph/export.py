@@ -19,7 +19,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from .errors import OutputError
+from .errors import FmgraphError, OutputError
 from .files import atomic_write
 from .store import GraphStore
 from .vocab import ID, PREFIXES
@@ -94,7 +94,7 @@ def export_bytes(store: GraphStore, fmt: str) -> bytes:
         text = "\n".join(nx.generate_gexf(graph))
         # networkx stamps today's date into GEXF; drop it so exports are reproducible.
         return re.sub(r' lastmodifieddate="[^"]*"', "", text).encode() + b"\n"
-    raise OutputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    raise FmgraphError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def write_output(data: bytes, output: str | None) -> None:

@@ -23,7 +23,7 @@ from .identifiers import (
     canonical_url,
     doi_of,
     guess_kind,
-    is_iri,
+    is_web_url,
     unique_urls,
     year_of_arxiv,
 )
@@ -74,7 +74,7 @@ def _entry_work(fields: dict[str, object], key: str, entry_type: str) -> tuple[W
         if value is None:
             continue
         for url in re.findall(r"https?://[^\s{}\\]+", _text(value).replace("\\url", " ")):
-            if is_iri(url):
+            if is_web_url(url):
                 urls.append(canonical_url(url))
             else:
                 messages.append(f"URL {url!r} is not a valid address; left out")

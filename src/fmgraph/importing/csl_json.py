@@ -24,7 +24,7 @@ from .identifiers import (
     canonical_url,
     doi_of,
     guess_kind,
-    is_iri,
+    is_web_url,
     unique_urls,
     year_of_arxiv,
 )
@@ -75,7 +75,7 @@ def _item_work(item: dict[str, Any], position: int) -> tuple[Work, list[str]]:
     urls: list[str] = []
     url = _text(item.get("URL"))
     if url:
-        if is_iri(url):
+        if is_web_url(url):
             urls.append(canonical_url(url))
         else:
             messages.append(f"URL {url!r} is not a valid address; left out")

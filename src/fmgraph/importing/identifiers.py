@@ -244,6 +244,7 @@ def guess_kind(urls: Iterable[str]) -> str:
     return "web-page" if kinds else "paper"
 
 
-def is_iri(url: str) -> bool:
-    """Whether ``url`` is an absolute IRI the graph can hold, with a host."""
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` is a link to somewhere: an IRI the graph can hold (``loader.is_iri``)
+    with a host, which a reading's address must have."""
     return loader.is_iri(url) and bool(urlsplit(url).netloc)

@@ -36,7 +36,7 @@ from .identifiers import (
     doi_url,
     guess_kind,
     host_of,
-    is_iri,
+    is_web_url,
     unique_urls,
     year_of_arxiv,
 )
@@ -159,7 +159,7 @@ def _split_line(raw: str) -> _Line:
     text = _AUTOLINK.sub(bare, text)
     text = _BARE_URL.sub(bare, text)
     text = html.unescape(_TAG.sub(" ", text)).replace("\xa0", " ")
-    good = [u for u in urls if is_iri(u)]
+    good = [u for u in urls if is_web_url(u)]
     bad = [u for u in urls if u not in good]
     return _Line(_SPACES.sub(" ", text).strip(), good, texts, bad)
 

@@ -14,7 +14,7 @@ from .blocks import Block, Chunk, Link
 from .identifiers import (
     canonical_url,
     guess_kind,
-    is_iri,
+    is_web_url,
     paper_key,
     paper_keys_in_text,
     paper_mentions,
@@ -272,7 +272,7 @@ class Reader:
         before = self.left_out
         for link in _with_mentions(chunk):
             href = link.href
-            if not href.lower().startswith(("http://", "https://")) or not is_iri(href):
+            if not href.lower().startswith(("http://", "https://")) or not is_web_url(href):
                 self.left_out += 1  # "#" placeholders, relative course pages, mailto:
                 continue
             key = paper_key(href)
