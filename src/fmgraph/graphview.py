@@ -20,6 +20,7 @@ of=...)`` or ``among=...``), at the cost of those nodes rather than of the whole
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # networkx loads when a view is built: `stats` and `show` need none
@@ -223,6 +224,64 @@ def prerequisite_graph(
                 reason = reasons.get((r["c"], r["p"]), "")
                 graph.add_edge(r["p"], r["c"], relation=relation, reason=reason)
     return graph
+
+
+@dataclass
+class ConceptLinks:
+    """The concepts of a :func:`prerequisite_graph` and its edges, without networkx or the
+    attributes plans and paths do not show: what ``fmgraph plan`` and ``path`` walk, at the
+    cost of a plain import. ``labels`` maps each concept IRI to its id and label, in id order;
+    ``dependents`` and ``prerequisites`` give each edge's relation ("requires" or
+    "motivatedBy") from either end, in the order :func:`prerequisite_graph` adds the edges, so
+    a walk over them meets nodes as a walk over that graph does."""
+
+    labels: dict[str, tuple[str, str]]
+    dependents: dict[str, dict[str, str]]
+    prerequisites: dict[str, dict[str, str]]
+
+
+def concept_links(
+    store: GraphStore, of: str | None = None, *, background: bool = False
+) -> ConceptLinks:
+    """The nodes and edges of ``prerequisite_graph(store, of=of, background=background)``,
+    read with the same queries (see :func:`link_reasons` for the reasons)."""
+    if of is not None:
+        closure = _ANCESTORS_WITH_BACKGROUND if background else _ANCESTORS
+        among: list[str] | None = [r["c"] for r in rows(store, closure % of)]
+
+    def query(name: str) -> list[dict[str, Any]]:
+        sparql = _CONCEPT_QUERIES[name]
+        if of is None:
+            return list(rows(store, sparql % _ALL_CONCEPTS))
+        return rows_over(store, sparql % _SOME_CONCEPTS, among or [])
+
+    labels = {r["c"]: (r["id"], r["label"]) for r in sorted(query("node"), key=lambda r: r["id"])}
+    dependents: dict[str, dict[str, str]] = {c: {} for c in labels}
+    prerequisites: dict[str, dict[str, str]] = {c: {} for c in labels}
+    for relation in ["motivatedBy", "requires"] if background else ["requires"]:
+        for r in sorted(query(relation), key=lambda r: (r["c"], r["p"])):
+            if r["c"] in labels and r["p"] in labels:  # a "requires" edge wins, in place
+                dependents[r["p"]][r["c"]] = prerequisites[r["c"]][r["p"]] = relation
+    return ConceptLinks(labels, dependents, prerequisites)
+
+
+def link_reasons(
+    store: GraphStore, edges: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str], str]:
+    """The reason of each edge (prerequisite, dependent, relation) of :func:`concept_links`,
+    keyed by (prerequisite, dependent); "" where none is given, as :func:`prerequisite_graph`
+    has it. Only the dependents' links are read, not those of every concept in the view."""
+    wanted: dict[str, set[tuple[str, str]]] = {"requires": set(), "motivatedBy": set()}
+    for prerequisite, dependent, relation in edges:
+        wanted[relation].add((dependent, prerequisite))
+    found: dict[tuple[str, str], str] = {}
+    for relation, reasons_of in [("requires", "reason"), ("motivatedBy", "motivation")]:
+        pairs = wanted[relation]
+        dependents = {c for c, _ in pairs}
+        for r in rows_over(store, _CONCEPT_QUERIES[reasons_of] % _SOME_CONCEPTS, dependents):
+            if (r["c"], r["p"]) in pairs:
+                found[r["p"], r["c"]] = r["reason"]  # the last row wins, as in prerequisite_graph
+    return {(p, c): found.get((p, c), "") for pairs in wanted.values() for c, p in pairs}
 
 
 def add_prerequisites(graph: nx.DiGraph, concepts: nx.DiGraph) -> None:

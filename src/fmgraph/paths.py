@@ -4,14 +4,19 @@ each step."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # networkx loads when a view is built: `stats` and `show` need none
-    import networkx as nx
+from typing import Any
 
 from .errors import NoPath
-from .graphview import prerequisite_graph, rows, rows_over
+from .graphview import (
+    ConceptLinks,
+    concept_links,
+    link_reasons,
+    prerequisite_graph,
+    rows,
+    rows_over,
+)
 from .names import graph_index as concept_index
 from .query import sparql_literal
 from .store import GraphStore
@@ -214,23 +219,6 @@ def readings_for(
     return found
 
 
-def _steps(
-    graph: nx.DiGraph,
-    nodes: list[str],
-    readings: dict[str, Readings],
-    reasons: list[str | None],
-    after: list[list[str]] | None = None,
-) -> list[Step]:
-    after = after or [[] for _ in nodes]
-    steps = []
-    for n, reason, before in zip(nodes, reasons, after, strict=True):
-        node, found = graph.nodes[n], readings[n]
-        steps.append(
-            Step(node["id"], node["label"], reason, found.readings, before, found.discussed_by)
-        )
-    return steps
-
-
 def find_path(
     store: GraphStore,
     source: str,
@@ -246,32 +234,77 @@ def find_path(
     a = resolve_concept(store, source)
     b = resolve_concept(store, target)
     # every chain ending at b lies in it
-    graph = prerequisite_graph(store, of=b, background=with_background)
-    if a not in graph:
-        reverse = prerequisite_graph(store, of=a, background=with_background)
-        label_a, label_b = reverse.nodes[a]["label"], graph.nodes[b]["label"]
+    links = concept_links(store, of=b, background=with_background)
+    labels = links.labels
+    if a not in labels:
+        reverse = concept_links(store, of=a, background=with_background).labels
+        label_a, label_b = reverse[a][1], labels[b][1]
         hint = (
             f" The reverse chain exists: {label_a} requires {label_b}"
-            f" (try: fmgraph path {graph.nodes[b]['id']} {reverse.nodes[a]['id']})."
+            f" (try: fmgraph path {labels[b][0]} {reverse[a][0]})."
             if b in reverse
             else f" Nor does {label_a} require {label_b}."
         )
         raise NoPath(f"No prerequisite chain: {label_b} does not require {label_a}.{hint}")
-    import networkx as nx
-
     # Among equally short chains, order by labels, so the answer does not depend on the order
     # the store returned edges in.
-    chains = sorted(nx.all_shortest_paths(graph, a, b),
-                    key=lambda p: [graph.nodes[n]["label"] for n in p])  # fmt: skip
+    chains = sorted(_shortest_paths(links, a, b), key=lambda p: [labels[n][1] for n in p])
     chains = chains if all_paths else chains[:1]
+    edges = {
+        (u, v, links.dependents[u][v]) for nodes in chains for u, v in itertools.pairwise(nodes)
+    }
+    reasons = link_reasons(store, edges)
     found = readings_for(store, sorted({n for nodes in chains for n in nodes}), readings)
     result = []
     for nodes in chains:
-        reasons = [None] + [
-            graph.edges[u, v]["reason"] or None for u, v in itertools.pairwise(nodes)
-        ]
-        result.append(Chain(_steps(graph, nodes, found, reasons)))
-    return PathResult(graph.nodes[a]["id"], graph.nodes[b]["id"], result)
+        steps = []
+        for i, n in enumerate(nodes):
+            reason = (reasons[nodes[i - 1], n] or None) if i else None
+            steps.append(Step(*labels[n], reason, found[n].readings, [], found[n].discussed_by))
+        result.append(Chain(steps))
+    return PathResult(labels[a][0], labels[b][0], result)
+
+
+def _shortest_paths(links: ConceptLinks, source: str, target: str) -> Iterator[list[str]]:
+    """Every shortest chain from ``source`` to ``target`` along the edges of ``links``, in the
+    order networkx's ``all_shortest_paths`` yields them on :func:`prerequisite_graph`."""
+    level, seen = 0, {source: 0}  # breadth first, as nx.predecessor
+    pred: dict[str, list[str]] = {source: []}
+    frontier = [source]
+    while frontier:
+        level += 1
+        this, frontier = frontier, []
+        for v in this:
+            for w in links.dependents[v]:
+                if w not in seen:
+                    pred[w], seen[w] = [v], level
+                    frontier.append(w)
+                elif seen[w] == level:
+                    pred[w].append(v)
+    if target not in pred:
+        label_a, label_b = links.labels[source][1], links.labels[target][1]
+        raise NoPath(f"No prerequisite chain from {label_a} to {label_b} through named concepts.")
+    # then back from the target, depth first, as nx._build_paths_from_predecessors
+    on_path, top = {target}, 0
+    stack: list[tuple[str, int]] = [(target, 0)]
+    while top >= 0:
+        node, i = stack[top]
+        if node == source:
+            yield [n for n, _ in reversed(stack[: top + 1])]
+        if len(pred[node]) > i:
+            stack[top] = (node, i + 1)
+            after = pred[node][i]
+            if after in on_path:
+                continue
+            on_path.add(after)
+            top += 1
+            if top == len(stack):
+                stack.append((after, 0))
+            else:
+                stack[top] = (after, 0)
+        else:
+            on_path.discard(node)
+            top -= 1
 
 
 def known_concepts(store: GraphStore, names: list[str]) -> tuple[list[str], set[str]]:
@@ -304,51 +337,52 @@ def learning_plan(
     out. ``with_background`` follows fm:motivatedBy as well as fm:requires.
     """
     goal = resolve_concept(store, target)
-    sub = prerequisite_graph(store, of=goal, background=with_background)
+    links = concept_links(store, of=goal, background=with_background)
+    labels, prerequisites = links.labels, links.prerequisites
     known = known_concepts(store, know)[1] if know else set()
-    first = _first_taught(store, list(sub))
+    first = _first_taught(store, list(labels))
 
     def visit_order(node: str) -> tuple[str, str, str]:
-        data = sub.nodes[node]
-        return (first.get(node, "~"), data["label"].casefold(), data["id"])
+        concept_id, label = labels[node]
+        return (first.get(node, "~"), label.casefold(), concept_id)
 
     order: list[str] = []
     needed_for: dict[str, str] = {}
     if goal not in known:
         done: set[str] = set()
-        stack = [(goal, iter(sorted(sub.predecessors(goal), key=visit_order)))]
+        stack = [(goal, iter(sorted(prerequisites[goal], key=visit_order)))]
         done.add(goal)
         while stack:  # iterative: a plan may be thousands of concepts deep
-            node, prerequisites = stack[-1]
-            prerequisite = next(prerequisites, None)
+            node, before = stack[-1]
+            prerequisite = next(before, None)
             if prerequisite is None:
                 stack.pop()
                 order.append(node)
             elif prerequisite not in done and prerequisite not in known:
                 done.add(prerequisite)
                 needed_for[prerequisite] = node
-                more = sorted(sub.predecessors(prerequisite), key=visit_order)
+                more = sorted(prerequisites[prerequisite], key=visit_order)
                 stack.append((prerequisite, iter(more)))
+    edges = [(n, d, links.dependents[n][d]) for n, d in needed_for.items()]
+    reasons = link_reasons(store, edges)
     found = readings_for(store, order, readings)
     steps = []
     for node in order:
-        data, dependent = sub.nodes[node], needed_for.get(node)
-        edge = sub.edges[node, dependent] if dependent else {}
-        after = sorted(sub.nodes[p]["id"] for p in sub.predecessors(node) if p not in known)
+        dependent = needed_for.get(node)
+        after = sorted(labels[p][0] for p in prerequisites[node] if p not in known)
         steps.append(
             Step(
-                data["id"],
-                data["label"],
-                edge.get("reason") or None,
+                *labels[node],
+                (reasons[node, dependent] or None) if dependent else None,
                 found[node].readings,
                 after,
                 found[node].discussed_by,
-                sub.nodes[dependent]["id"] if dependent else None,
-                edge.get("relation") == "motivatedBy",
+                labels[dependent][0] if dependent else None,
+                links.dependents[node][dependent] == "motivatedBy" if dependent else False,
             )
         )
-    left_out = sorted(sub.nodes[n]["id"] for n in sub if n in known)
-    return PlanResult(sub.nodes[goal]["id"], steps, left_out, with_background)
+    left_out = sorted(labels[n][0] for n in labels if n in known)
+    return PlanResult(labels[goal][0], steps, left_out, with_background)
 
 
 def next_concepts(
