@@ -117,13 +117,13 @@ SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
 """
 
 
-def rows(store: GraphStore, sparql: str, *, checked: bool = False) -> Iterator[dict[str, Any]]:
+def rows(store: GraphStore, sparql: str) -> Iterator[dict[str, Any]]:
     """Solutions of a SELECT as dicts of lexical values, ``None`` where a variable is unbound.
 
     The result is serialized to SPARQL CSV by Oxigraph and read back with the csv module: a
     row costs a fraction of what building one pyoxigraph term per value does, which is what
-    dominates a view of a million-triple graph. ``checked`` says the caller has already
-    shown the query read-only (see :func:`_fill`), so it is not lexed again.
+    dominates a view of a million-triple graph. A query :func:`_fill` has shown read-only is
+    not lexed again.
     """
     import csv
     import io
@@ -132,7 +132,7 @@ def rows(store: GraphStore, sparql: str, *, checked: bool = False) -> Iterator[d
 
     from .query import run_query
 
-    if checked:
+    if sparql in _CHECKED:
         from .readonly import syntax_error
         from .vocab import PREFIXES
 
@@ -176,19 +176,23 @@ def rows_over(store: GraphStore, sparql: str, iris: Iterable[str]) -> list[dict[
 # cannot end the <...> it is written in. A query template shown read-only with an empty
 # VALUES stays read-only with such IRIs in it, so it need not be lexed again for each chunk
 # of them: lexing a VALUES of 500 IRIs costs 2.6 ms, a tenth of a 3,000-step plan.
+_CHECKED: set[str] = set()  # texts of queries being run by _fill
 _PLAIN_IRI = re.compile(r'[^\x00-\x20<>"{}|^`\\]+')
 
 
-def _fill(
-    store: GraphStore, sparql: str, iris: Iterable[str], values: str
-) -> Iterator[dict[str, Any]]:
+def _fill(store: GraphStore, sparql: str, iris: Iterable[str], values: str) -> list[dict[str, Any]]:
     """Rows of ``sparql % values``, where ``values`` writes out ``iris`` and literals."""
     from .readonly import check_read_only
 
-    if all(_PLAIN_IRI.fullmatch(x) for x in iris):
-        check_read_only(sparql % "", store.named_graphs())  # lexed once per process (cached)
-        return rows(store, sparql % values, checked=True)
-    return rows(store, sparql % values)
+    text = sparql % values
+    if not all(_PLAIN_IRI.fullmatch(x) for x in iris):
+        return list(rows(store, text))
+    check_read_only(sparql % "", store.named_graphs())  # lexed once per process (cached)
+    _CHECKED.add(text)
+    try:
+        return list(rows(store, text))
+    finally:
+        _CHECKED.discard(text)
 
 
 def rows_keyed(
