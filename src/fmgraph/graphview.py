@@ -37,6 +37,7 @@ from .store import GraphStore
 # nothing for the whole graph, or a ``VALUES`` binding its first variable to the nodes wanted.
 _ALL_CONCEPTS = "?c a fm:Concept ."
 _SOME_CONCEPTS = "VALUES ?c { %s } ?c a fm:Concept ."
+_NUMBERED_CONCEPTS = "VALUES (?i ?c) { %s } ?c a fm:Concept ."
 _ANCESTORS = "SELECT ?c WHERE { <%s> fm:requires* ?c }"
 _ANCESTORS_WITH_BACKGROUND = "SELECT ?c WHERE { <%s> (fm:requires|fm:motivatedBy)* ?c }"
 _DESCENDANTS = "SELECT ?c WHERE { ?c fm:requires* <%s> }"
@@ -333,7 +334,9 @@ def concept_links(
         sparql = _CONCEPT_QUERIES[name]
         if among is None:
             return list(rows(store, sparql % _ALL_CONCEPTS))
-        return rows_over(store, sparql % _SOME_CONCEPTS, among)
+        # the view's query, with the concepts numbered (see rows_keyed)
+        keyed = sparql.replace("SELECT ?c", "SELECT ?i") % _NUMBERED_CONCEPTS
+        return [dict(r, c=r["key"]) for r in rows_keyed(store, keyed, among)]
 
     labels = {r["c"]: (r["id"], r["label"]) for r in sorted(query("node"), key=lambda r: r["id"])}
     dependents: dict[str, dict[str, str]] = {c: {} for c in labels}
@@ -343,6 +346,20 @@ def concept_links(
             if r["c"] in labels and r["p"] in labels:  # a "requires" edge wins, in place
                 dependents[r["p"]][r["c"]] = prerequisites[r["c"]][r["p"]] = relation
     return ConceptLinks(labels, dependents, prerequisites)
+
+
+# The reasons of given links, each found from its dependent (a concept, as concept_links
+# read it) and checked against its prerequisite: lookups of the links asked for only.
+_REASON_OF = """
+SELECT ?i ?reason WHERE {
+  VALUES (?i ?c ?p) { %s } ?c fm:hasPrerequisite ?n . ?n fm:prerequisite ?p ; fm:reason ?reason
+}
+"""
+_MOTIVATION_OF = """
+SELECT ?i ?reason WHERE {
+  VALUES (?i ?c ?p) { %s } ?c fm:hasMotivation ?n . ?n fm:motivation ?p ; fm:reason ?reason
+}
+"""
 
 
 def link_reasons(
@@ -355,12 +372,10 @@ def link_reasons(
     for prerequisite, dependent, relation in edges:
         wanted[relation].add((dependent, prerequisite))
     found: dict[tuple[str, str], str] = {}
-    for relation, reasons_of in [("requires", "reason"), ("motivatedBy", "motivation")]:
-        pairs = wanted[relation]
-        dependents = {c for c, _ in pairs}
-        for r in rows_over(store, _CONCEPT_QUERIES[reasons_of] % _SOME_CONCEPTS, dependents):
-            if (r["c"], r["p"]) in pairs:
-                found[r["p"], r["c"]] = r["reason"]  # the last row wins, as in prerequisite_graph
+    for relation, sparql in [("requires", _REASON_OF), ("motivatedBy", _MOTIVATION_OF)]:
+        for r in rows_keyed(store, sparql, wanted[relation]):
+            c, p = r["key"]
+            found[p, c] = r["reason"]  # the last row wins, as in prerequisite_graph
     return {(p, c): found.get((p, c), "") for pairs in wanted.values() for c, p in pairs}
 
 
