@@ -165,12 +165,11 @@ def rows_over(store: GraphStore, sparql: str, iris: Iterable[str]) -> list[dict[
     """Rows of ``sparql`` with its ``%s`` filled by ``iris`` (in a ``VALUES``), a chunk at a
     time, so that no query text grows with the graph."""
     items = sorted(set(iris))
-    return [
-        r
-        for i in range(0, len(items), _VALUES_CHUNK)
-        for r in _fill(store, sparql, items[i : i + _VALUES_CHUNK], " ".join(
-            f"<{x}>" for x in items[i : i + _VALUES_CHUNK]))
-    ]  # fmt: skip
+    found = []
+    for i in range(0, len(items), _VALUES_CHUNK):
+        chunk = items[i : i + _VALUES_CHUNK]
+        found += _fill(store, sparql, chunk, " ".join(f"<{x}>" for x in chunk))
+    return found
 
 
 # An IRI with none of the characters SPARQL's IRIREF terminal excludes (nor a backslash)
