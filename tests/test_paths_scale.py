@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from fmgraph.cache import open_store
 from fmgraph.errors import NoPath
 from fmgraph.graphview import prerequisite_graph, rows
 from fmgraph.paths import (
@@ -28,7 +29,7 @@ from fmgraph.paths import (
     learning_plan,
     readings_for,
 )
-from fmgraph.store import GraphStore, open_store
+from fmgraph.store import GraphStore
 from fmgraph.vocab import concept_iri
 
 CONCEPTS = 60
