@@ -68,9 +68,9 @@ def test_rows_over_many_iris_is_one_query_a_chunk_with_the_same_rows(
     whole = rows_over(bundled_store, sparql, concepts)
     sent: list[str] = []
 
-    def counted(store: GraphStore, text: str) -> Iterator[dict[str, Any]]:
+    def counted(store: GraphStore, text: str, *, checked: bool = False) -> Iterator[dict[str, Any]]:
         sent.append(text)
-        return rows(store, text)
+        return rows(store, text, checked=checked)
 
     monkeypatch.setattr(graphview, "_VALUES_CHUNK", 7)
     monkeypatch.setattr(graphview, "rows", counted)
