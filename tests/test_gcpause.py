@@ -28,17 +28,17 @@ def test_a_collector_already_off_stays_off() -> None:
 
 
 def test_views_and_pages_run_with_the_collector_paused(tiny_store: LocalStore) -> None:
-    from fmgraph import graphview, render
+    from fmgraph import graphview, query, render
 
     seen: list[bool] = []
-    original = graphview.rows
+    original = query.rows
 
     def spy(*args: Any) -> Any:
         seen.append(gc.isenabled())
         return original(*args)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(graphview, "rows", spy)
+        mp.setattr(graphview, "rows", spy)  # the name graphview's views call
         graph = graphview.full_graph(tiny_store)
     assert seen and not any(seen)
     assert gc.isenabled()

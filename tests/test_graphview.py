@@ -8,8 +8,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from fmgraph import graphview
-from fmgraph.graphview import full_graph, neighbourhood, prerequisite_graph, rows, rows_over
+from fmgraph import query
+from fmgraph.graphview import full_graph, neighbourhood, prerequisite_graph
+from fmgraph.query import rows, rows_over
 from fmgraph.store import GraphStore, LocalStore
 from fmgraph.vocab import concept_iri, session_iri
 
@@ -72,8 +73,8 @@ def test_rows_over_many_iris_is_one_query_a_chunk_with_the_same_rows(
         sent.append(text)
         return rows(store, text, checked=checked)
 
-    monkeypatch.setattr(graphview, "_VALUES_CHUNK", 7)
-    monkeypatch.setattr(graphview, "rows", counted)
+    monkeypatch.setattr(query, "_VALUES_CHUNK", 7)
+    monkeypatch.setattr(query, "rows", counted)
     chunked = rows_over(bundled_store, sparql, concepts)
     assert len(sent) == -(-len(concepts) // 7) and len(concepts) > 7
     assert sorted(r["id"] for r in chunked) == sorted(r["id"] for r in whole)

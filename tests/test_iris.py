@@ -60,7 +60,7 @@ def test_render_writes_the_page(odd_data: Path, tmp_path: Path) -> None:
 def test_rows_reads_every_kind_of_term() -> None:
     from pyoxigraph import Store
 
-    from fmgraph.graphview import rows
+    from fmgraph.query import rows
 
     class Bare:
         store = Store()

@@ -20,7 +20,7 @@ import pytest
 
 from fmgraph.cache import open_store
 from fmgraph.errors import NoPath
-from fmgraph.graphview import prerequisite_graph, rows
+from fmgraph.graphview import prerequisite_graph
 from fmgraph.paths import (
     Reading,
     Readings,
@@ -29,6 +29,7 @@ from fmgraph.paths import (
     learning_plan,
     readings_for,
 )
+from fmgraph.query import rows
 from fmgraph.store import GraphStore
 from fmgraph.vocab import concept_iri
 

@@ -996,3 +996,32 @@ def test_serve_refuses_an_endpoint() -> None:
     code, _out, err = run("--endpoint", "http://127.0.0.1:9/query", "serve")
     assert code == 2
     assert "--endpoint does not apply" in err
+
+
+def test_an_answer_sent_before_the_body_is_read_is_reported_not_a_broken_pipe() -> None:
+    """Virtuoso answers a large PUT without credentials with 401 and closes the connection
+    before reading the body: the client reads that answer instead of failing on the pipe."""
+    from fmgraph.remote import request
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer_at_once() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(4096)  # the request line and headers, not the 8 MB body
+            connection.sendall(
+                b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="x"\r\n'
+                b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            connection.shutdown(socket.SHUT_RDWR)
+
+    thread = threading.Thread(target=answer_at_once, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(EndpointError, match="401"):
+            request(f"http://127.0.0.1:{port}/store", "PUT", b"x" * 8_000_000,
+                    {"Content-Type": "application/n-triples"}, 10.0)  # fmt: skip
+    finally:
+        thread.join(10)
+        server.close()

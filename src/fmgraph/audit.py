@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .graphview import rows, rows_over
+from .query import rows, rows_over
 from .store import GraphStore
 
 _SESSIONS = """

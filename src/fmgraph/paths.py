@@ -15,12 +15,9 @@ from .graphview import (
     concept_links,
     link_reasons,
     prerequisite_graph,
-    rows,
-    rows_keyed,
-    rows_over,
 )
 from .names import graph_index as concept_index
-from .query import sparql_literal
+from .query import rows, rows_keyed, rows_over, sparql_literal
 from .store import GraphStore
 from .vocab import FM
 
@@ -94,7 +91,7 @@ class NextResult:
 # hundreds of works, and reading each one's identifier and title is what costs. Counting,
 # introducers and the works the course reads are index walks, the works are ranked by IRI
 # within their group, and only the works shown have their titles and sessions read. Each query
-# binds its IRIs with a number and answers with the number (graphview.rows_keyed): decoding the
+# binds its IRIs with a number and answers with the number (query.rows_keyed): decoding the
 # IRIs of a row costs more than finding it.
 _DISCUSSED_BY = """
 SELECT ?i (COUNT(?w) AS ?n) WHERE { VALUES (?i ?c) { %s } ?w fm:discusses ?c } GROUP BY ?i

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .graphview import rows
 from .names import NameIndex, iri_name, label_order
-from .query import sparql_literal
+from .query import rows, sparql_literal
 from .store import GraphStore
 from .vocab import FM, SKOS, compact
 

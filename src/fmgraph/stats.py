@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .graphview import rows, unidentified_count
+from .graphview import unidentified_count
+from .query import rows
 from .store import GraphStore
 from .vocab import VOCAB, compact
 
