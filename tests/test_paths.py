@@ -150,13 +150,14 @@ def test_scoped_prerequisite_graph_holds_the_target_and_all_it_requires(
 def test_exact_names_resolve_without_the_forgiving_index(
     tiny_store: LocalStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import fmgraph.names as names
     import fmgraph.paths as paths
     from fmgraph.vocab import concept_iri
 
     def no_index(*args: object) -> None:
         raise AssertionError("an exact name must not build the whole name index")
 
-    monkeypatch.setattr(paths, "concept_index", no_index)
+    monkeypatch.setattr(names, "name_index", no_index)
     assert paths.resolve_concept(tiny_store, "DPO") == concept_iri("dpo")
 
 

@@ -67,12 +67,12 @@ def test_show_concept_lists_the_sessions_that_read_about_it(tiny_store: LocalSto
 def test_exact_names_are_shown_without_indexing_every_node(
     tiny_store: LocalStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fmgraph.show as show
+    import fmgraph.names as names
 
     def no_index(*args: object) -> None:
         raise AssertionError("an exact name must not build the whole name index")
 
-    monkeypatch.setattr(show, "name_index", no_index)
+    monkeypatch.setattr(names, "name_index", no_index)
     assert show_node(tiny_store, "2203.02155").id == "arxiv-2203.02155"
     assert show_node(tiny_store, "T-1").kind == "session"
     assert show_node(tiny_store, "Alignment & Safety").kind == "topic"

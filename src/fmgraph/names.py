@@ -1,8 +1,12 @@
 """Resolve what a user types (an id, a label, an alias, a code, an arXiv id) to graph nodes.
 
-Matching ignores case, accents, spaces and punctuation: ``RLHF``, ``rlhf`` and
-``reinforcement learning from human feedback`` name the same concept when the data says so.
-A name may be qualified with its kind (``topic:diffusion``) to settle an ambiguity.
+:func:`resolve` is the one resolver: ``path``, ``plan``, ``next``, ``show``, ``render`` and
+``serve`` all go through it. An exact id, label, alias, title or arXiv id is found with index
+lookups; anything else is matched against every name of the kinds asked for, ignoring case,
+accents, spaces and punctuation: ``RLHF``, ``rlhf`` and ``reinforcement learning from human
+feedback`` name the same concept when the data says so. A name may be qualified with its kind
+(``topic:alignment``) to settle an ambiguity. The explorer's search box matches the names of
+:func:`node_names` with the same normalization.
 """
 
 from __future__ import annotations
@@ -12,9 +16,15 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownName
+from .query import rows, sparql_literal
+from .vocab import FM, SKOS
+
+if TYPE_CHECKING:
+    from .store import GraphStore
 
 #: How list-valued attributes (aliases, authors) are joined in the networkx views.
 SEPARATOR = "; "
@@ -118,3 +128,79 @@ class NameIndex:
                 if self.kind[node] in kinds:
                     seen.setdefault(f"{self.short[node]}", None)
         return list(seen)[:limit]
+
+
+# Every node, and every name it has, read as plain scans joined here. A node without
+# dcterms:identifier is known by the end of its IRI; labels count whatever their language.
+_TYPES = {
+    FM.Concept: "concept",
+    SKOS.Concept: "concept",
+    FM.Session: "session",
+    FM.Work: "work",
+    FM.Topic: "topic",
+}
+_NAMED_NODES = "SELECT ?n ?type WHERE { VALUES ?type { %s } ?n a ?type }"
+_NAME_VALUES = "SELECT ?n ?v (LANG(?v) AS ?lang) WHERE { ?n %s ?v }"
+_ID = "dcterms:identifier"
+_LABEL_PREDICATES = ("skos:prefLabel", "dcterms:title", "rdfs:label", "schema:name")
+_ALIAS_PREDICATES = ("skos:altLabel", "fm:arxivId")
+# FILTERs, not VALUES: with the object bound, Oxigraph turns VALUES of predicates and classes
+# into index scans (200 ms at a million triples, against 0.2 ms).
+_EXACT = """
+SELECT DISTINCT ?n ?type ?id ?label WHERE {
+  ?n ?name %s FILTER(?name IN (dcterms:identifier, skos:prefLabel, skos:altLabel, dcterms:title,
+                               fm:arxivId, rdfs:label, schema:name))
+  ?n a ?type FILTER(?type IN (%s))
+  OPTIONAL { ?n dcterms:identifier ?id }
+  OPTIONAL { ?n skos:prefLabel|dcterms:title|rdfs:label|schema:name ?label }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node a name resolved to: its IRI, kind, short id and label."""
+
+    iri: str
+    kind: str
+    id: str
+    label: str
+
+
+def _types(kinds: Iterable[str]) -> str:
+    wanted = set(kinds)
+    return ", ".join(f"<{t}>" for t, kind in _TYPES.items() if kind in wanted)
+
+
+def name_index(store: GraphStore, kinds: Iterable[str] = KINDS) -> NameIndex:
+    """Every name of every node of ``kinds`` in the store."""
+    found: dict[str, str] = {}
+    for r in rows(store, _NAMED_NODES % _types(kinds).replace(",", "")):
+        found.setdefault(r["n"], _TYPES[r["type"]])
+    values: dict[str, dict[str, list[tuple[int, str]]]] = {}
+    for predicate in (_ID, *_LABEL_PREDICATES, *_ALIAS_PREDICATES):
+        for r in rows(store, _NAME_VALUES % predicate):
+            if r["n"] in found:
+                entry = label_order(r["v"], r.get("lang"))
+                values.setdefault(r["n"], {}).setdefault(predicate, []).append(entry)
+    index = NameIndex()
+    for node, kind in sorted(found.items()):
+        named = {p: [v for _, v in sorted(vs)] for p, vs in values.get(node, {}).items()}
+        short = named[_ID][0] if _ID in named else iri_name(node)
+        label = next((named[p][0] for p in _LABEL_PREDICATES if p in named), short)
+        index.add(node, kind, short, label, [x for names in named.values() for x in names])
+    return index
+
+
+def resolve(store: GraphStore, name: str, kinds: Iterable[str] = KINDS) -> Node:
+    """The node of one of ``kinds`` that ``name`` denotes; UnknownName (with suggestions) when
+    none does or several do."""
+    kinds = tuple(kinds)
+    exact = list(rows(store, _EXACT % (sparql_literal(name.strip()), _types(kinds))))
+    if len({r["n"] for r in exact}) == 1:
+        r = min(exact, key=lambda r: (r["id"] or "", r["label"] or ""))
+        short = r["id"] or iri_name(r["n"])
+        return Node(r["n"], _TYPES[r["type"]], short, r["label"] or short)
+    index = name_index(store, kinds)
+    node = index.resolve(name, kinds)
+    return Node(node, index.kind[node], index.short[node], index.label[node])

@@ -16,8 +16,8 @@ from .graphview import (
     link_reasons,
     prerequisite_graph,
 )
-from .names import graph_index as concept_index
-from .query import rows, rows_keyed, rows_over, sparql_literal
+from .names import resolve
+from .query import rows, rows_keyed, rows_over
 from .store import GraphStore
 from .vocab import FM
 
@@ -140,23 +140,13 @@ SELECT ?w ?code ?role ?position WHERE {
 }
 """
 _READINGS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?r fm:work ?w }"
-_EXACT = """
-SELECT DISTINCT ?c WHERE {
-  VALUES ?name { dcterms:identifier skos:prefLabel skos:altLabel }
-  ?c ?name %s ; a fm:Concept .
-}
-"""
 #: Works shown for each step of a path or plan unless asked otherwise.
 READINGS_SHOWN = 3
 
 
 def resolve_concept(store: GraphStore, name: str) -> str:
-    """The concept IRI ``name`` denotes: an exact id, label or alias first (index lookups),
-    else the forgiving match of a name index over every concept."""
-    exact: list[str] = [r["c"] for r in rows(store, _EXACT % sparql_literal(name.strip()))]
-    if len(exact) == 1:
-        return exact[0]
-    return concept_index(prerequisite_graph(store)).resolve(name, ["concept"])
+    """The IRI of the concept ``name`` denotes (:func:`fmgraph.names.resolve`)."""
+    return resolve(store, name, ("concept",)).iri
 
 
 @dataclass

@@ -581,13 +581,11 @@ class Client:
         watchdog.daemon = True
         watchdog.start()
         try:
-            try:
+            # A server may stop reading the body because it has answered already (Virtuoso
+            # sends its 401 to a large PUT before reading it): read that answer, which says
+            # more than a broken pipe. No answer at all fails below as before.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 connection.request(method, path, body=data, headers=sent)
-            except (BrokenPipeError, ConnectionResetError):
-                # The server stopped reading the body because it has answered already
-                # (Virtuoso sends its 401 to a large PUT before reading it): read that answer,
-                # which says more than a broken pipe. No answer fails below as before.
-                pass
             response = connection.getresponse()
             limit = self.max_bytes if 200 <= response.status < 300 else _ERROR_BODY
             assert limit is not None

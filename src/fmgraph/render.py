@@ -43,9 +43,8 @@ from .graphview import (
     node_count,
     prerequisite_graph,
 )
-from .names import SEPARATOR, graph_index, node_label, node_names
+from .names import SEPARATOR, graph_index, node_label, node_names, resolve
 from .paths import PathResult, find_path
-from .show import resolve_node
 from .store import GraphStore
 from .vocab import concept_iri, work_iri
 
@@ -247,7 +246,7 @@ def build_page(
         view = concepts_view(prerequisite_graph(store))
         context = None
     elif focus is not None:
-        centre = resolve_node(store, focus)[0]
+        centre = resolve(store, focus).iri
         context = context_graph(store, neighbourhood(store, [centre], depth))
         view = focus_view(context, centre, depth)
     elif path is not None:

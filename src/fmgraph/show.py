@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .names import NameIndex, iri_name, label_order
-from .query import rows, sparql_literal
+from .names import iri_name, resolve
+from .query import rows
 from .store import GraphStore
-from .vocab import FM, SKOS, compact
+from .vocab import compact
 
-# Every node, and every name it has, read as plain scans joined here. A node without
-# dcterms:identifier is known by the end of its IRI; labels count whatever their language.
-_NAMED_NODES = """
-SELECT ?n ?type WHERE {
-  VALUES ?type { fm:Concept skos:Concept fm:Session fm:Work fm:Topic } ?n a ?type
-}
-"""
-_NAME_VALUES = "SELECT ?n ?v (LANG(?v) AS ?lang) WHERE { ?n %s ?v }"
-_ID = "dcterms:identifier"
-_LABEL_PREDICATES = ("skos:prefLabel", "dcterms:title", "rdfs:label", "schema:name")
-_ALIAS_PREDICATES = ("skos:altLabel", "fm:arxivId")
 _OUT = """
 SELECT ?p ?o ?oid ?olabel WHERE {
   <%s> ?p ?o .
@@ -74,26 +63,6 @@ class NodeView:
     links: dict[str, list[str]] = field(default_factory=dict)
 
 
-def name_index(store: GraphStore) -> NameIndex:
-    """Names of every concept, session, work and topic."""
-    kinds: dict[str, str] = {}
-    for r in rows(store, _NAMED_NODES):
-        kinds.setdefault(r["n"], _KINDS[r["type"]])
-    values: dict[str, dict[str, list[tuple[int, str]]]] = {}
-    for predicate in (_ID, *_LABEL_PREDICATES, *_ALIAS_PREDICATES):
-        for r in rows(store, _NAME_VALUES % predicate):
-            if r["n"] in kinds:
-                entry = label_order(r["v"], r.get("lang"))
-                values.setdefault(r["n"], {}).setdefault(predicate, []).append(entry)
-    index = NameIndex()
-    for node, kind in sorted(kinds.items()):
-        found = {p: [v for _, v in sorted(vs)] for p, vs in values.get(node, {}).items()}
-        short = found[_ID][0] if _ID in found else iri_name(node)
-        label = next((found[p][0] for p in _LABEL_PREDICATES if p in found), short)
-        index.add(node, kind, short, label, [n for names in found.values() for n in names])
-    return index
-
-
 #: Outgoing relations shown as links to other nodes, not as values.
 _OUTGOING = {
     "fm:introduces": "introduces",
@@ -134,39 +103,6 @@ def _named(node_id: str | None, label: str | None) -> str:
     return f"{node_id} ({label or node_id})"
 
 
-_KINDS = {
-    FM.Concept: "concept",
-    SKOS.Concept: "concept",
-    FM.Session: "session",
-    FM.Work: "work",
-    FM.Topic: "topic",
-}
-# FILTERs, not VALUES: with the object bound, Oxigraph turns VALUES of predicates and classes
-# into index scans (200 ms at a million triples, against 0.2 ms).
-_EXACT = """
-SELECT DISTINCT ?n ?type ?id ?label WHERE {
-  ?n ?name %s FILTER(?name IN (dcterms:identifier, skos:prefLabel, skos:altLabel, dcterms:title,
-                               fm:arxivId, rdfs:label, schema:name))
-  ?n a ?type FILTER(?type IN (fm:Concept, fm:Session, fm:Work, fm:Topic, skos:Concept))
-  OPTIONAL { ?n dcterms:identifier ?id }
-  OPTIONAL { ?n skos:prefLabel|dcterms:title|rdfs:label|schema:name ?label }
-}
-"""
-
-
-def resolve_node(store: GraphStore, name: str) -> tuple[str, str, str, str]:
-    """``(iri, kind, id, label)`` of the node ``name`` denotes: an exact id, label, alias, title
-    or arXiv id first (index lookups), else the forgiving match over every node's names."""
-    exact = list(rows(store, _EXACT % sparql_literal(name.strip())))
-    if len({r["n"] for r in exact}) == 1:
-        r = min(exact, key=lambda r: (r["id"] or "", r["label"] or ""))
-        short = r["id"] or iri_name(r["n"])
-        return r["n"], _KINDS[r["type"]], short, r["label"] or short
-    index = name_index(store)
-    node = index.resolve(name)
-    return node, index.kind[node], index.short[node], index.label[node]
-
-
 def _authors_in_order(store: GraphStore, view: NodeView, *, truncated: bool) -> None:
     """The work's authors in the order of its author list, first of its values, ending with
     "et al. (list truncated)" when the data says the list is not complete."""
@@ -182,8 +118,9 @@ def _authors_in_order(store: GraphStore, view: NodeView, *, truncated: bool) -> 
 
 def show_node(store: GraphStore, name: str) -> NodeView:
     """Resolve ``name`` among all kinds and gather what is known about the node."""
-    node, kind, short, label = resolve_node(store, name)
-    view = NodeView(kind, short, node, label)
+    found = resolve(store, name)
+    node = found.iri
+    view = NodeView(found.kind, found.id, node, found.label)
     links = view.links
     stated: set[str] = set()
     for r in sorted(rows(store, _OUT % node), key=lambda r: (r["p"], r["oid"] or r["o"])):
