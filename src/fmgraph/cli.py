@@ -674,7 +674,9 @@ def _import_options(f: F) -> F:
     """Options every import command shares."""
     f = format_option("text", "json")(f)
     f = click.option(
-        "--write-links", is_flag=True, help="Write the proposed concept links (as discusses)."
+        "--write-links",
+        is_flag=True,
+        help="Write the proposed concept links (as teaches, uses or discusses).",
     )(f)
     f = click.option(
         "--link-concepts",
@@ -685,7 +687,30 @@ def _import_options(f: F) -> F:
     f = click.option(
         "--verbose", is_flag=True, help="List every change and every reported problem."
     )(f)
-    return f
+    return local_options(f)
+
+
+def _reading_list_options(f: F) -> F:
+    """The file and the session it is a reading list of, for BibTeX and CSL-JSON imports."""
+    f = click.option(
+        "--role",
+        type=click.Choice(["required", "further"]),
+        default="required",
+        show_default=True,
+        help="Role of the readings in the session.",
+    )(f)
+    f = click.option(
+        "--session", "code", required=True, help="Code of the session they are read in."
+    )(f)
+    return click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(f)
+
+
+def _import_reading_list(state: State, run: Callable[..., Any], **options: Any) -> None:
+    """Run a BibTeX or CSL-JSON import with the options its command was given."""
+    fmt, verbose = options.pop("fmt"), options.pop("verbose")
+    result = run(_import_dir(state), options.pop("file"), options.pop("code"),
+                 options.pop("role"), progress=say, **options)  # fmt: skip
+    _import_done(result, fmt, verbose)
 
 
 def _import_dir(state: State) -> Path:
@@ -703,7 +728,6 @@ def _import_done(result: Any, fmt: str, verbose: bool) -> None:
 @import_group.command(name="posts")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @_import_options
-@local_options
 @pass_state
 def import_posts(
     state: State,
@@ -741,29 +765,10 @@ def import_posts(
 
 
 @import_group.command(name="bibtex")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--session", "code", required=True, help="Code of the session they are read in.")
-@click.option(
-    "--role",
-    type=click.Choice(["required", "further"]),
-    default="required",
-    show_default=True,
-    help="Role of the readings in the session.",
-)
+@_reading_list_options
 @_import_options
-@local_options
 @pass_state
-def import_bibtex(
-    state: State,
-    file: Path,
-    code: str,
-    role: str,
-    dry_run: bool,
-    link_concepts: bool,
-    write_links: bool,
-    fmt: str,
-    verbose: bool,
-) -> None:
+def import_bibtex(state: State, /, **options: Any) -> None:
     """Import a BibTeX file: one work per entry, each a reading of session --session.
 
     Titles, authors, years, DOIs, URLs and arXiv ids (from eprint/archivePrefix or an arXiv
@@ -774,44 +779,16 @@ def import_bibtex(
     Example:
       fmgraph --data my-course/ import bibtex readings.bib --session 2024-S5 --role further
     """
-    from .importing import import_bibtex as run
+    from .importing import import_bibtex
 
-    result = run(
-        _import_dir(state),
-        file,
-        code,
-        role,
-        dry_run=dry_run,
-        link_concepts=link_concepts,
-        write_links=write_links,
-        progress=say,
-    )
-    _import_done(result, fmt, verbose)
+    _import_reading_list(state, import_bibtex, **options)
 
 
 @import_group.command(name="csl-json")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--session", "code", required=True, help="Code of the session they are read in.")
-@click.option(
-    "--role",
-    type=click.Choice(["required", "further"]),
-    default="required",
-    show_default=True,
-    help="Role of the readings in the session.",
-)
+@_reading_list_options
 @_import_options
 @pass_state
-def import_csl_json(
-    state: State,
-    file: Path,
-    code: str,
-    role: str,
-    dry_run: bool,
-    link_concepts: bool,
-    write_links: bool,
-    fmt: str,
-    verbose: bool,
-) -> None:
+def import_csl_json(state: State, /, **options: Any) -> None:
     """Import a CSL-JSON file (Zotero or Better BibTeX export): one work per item.
 
     Titles, authors, years, DOIs, URLs and arXiv ids (from the URL, or an arXiv: mention in
@@ -821,19 +798,9 @@ def import_csl_json(
     Example:
       fmgraph --data my-course/ import csl-json library.json --session 2024-S5
     """
-    from .importing import import_csl_json as run
+    from .importing import import_csl_json
 
-    result = run(
-        _import_dir(state),
-        file,
-        code,
-        role,
-        dry_run=dry_run,
-        link_concepts=link_concepts,
-        write_links=write_links,
-        progress=say,
-    )
-    _import_done(result, fmt, verbose)
+    _import_reading_list(state, import_csl_json, **options)
 
 
 @import_group.command(name="site")
