@@ -262,17 +262,17 @@ def import_bibtex(
     """Import the entries of a BibTeX file into ``data_dir`` as readings of ``session``."""
     from .bibtex import parse_bibtex
 
-    parsed = parse_bibtex(path, session, role)
-    return merge_sessions(
-        data_dir,
-        [parsed],
-        [str(path)],
-        dry_run=dry_run,
-        link_concepts=link_concepts,
-        write_links=write_links,
-        progress=progress,
-        summaries=[SourceSummary(str(path), "bibtex", 1, len(parsed.readings))],
-    )
+    return _reading_list(data_dir, parse_bibtex(path, session, role), path, "bibtex",
+                         dry_run=dry_run, link_concepts=link_concepts, write_links=write_links,
+                         progress=progress)  # fmt: skip
+
+
+def _reading_list(
+    data_dir: Path, parsed: ImportedSession, path: Path, kind: str, **options: Any
+) -> ImportResult:
+    """Merge one session read from a reading-list file (BibTeX, CSL-JSON)."""
+    summary = SourceSummary(str(path), kind, 1, len(parsed.readings))
+    return merge_sessions(data_dir, [parsed], [str(path)], summaries=[summary], **options)
 
 
 def import_site(
@@ -321,14 +321,6 @@ def import_csl_json(
     """Import the items of a CSL-JSON file (Zotero export) as readings of ``session``."""
     from .csl_json import parse_csl_json
 
-    parsed = parse_csl_json(path, session, role)
-    return merge_sessions(
-        data_dir,
-        [parsed],
-        [str(path)],
-        dry_run=dry_run,
-        link_concepts=link_concepts,
-        write_links=write_links,
-        progress=progress,
-        summaries=[SourceSummary(str(path), "csl-json", 1, len(parsed.readings))],
-    )
+    return _reading_list(data_dir, parse_csl_json(path, session, role), path, "csl-json",
+                         dry_run=dry_run, link_concepts=link_concepts, write_links=write_links,
+                         progress=progress)  # fmt: skip
