@@ -42,9 +42,10 @@ from .graphview import (
     neighbourhood,
     node_count,
     prerequisite_graph,
+    rows,
 )
 from .names import SEPARATOR, graph_index, node_label, node_names
-from .paths import PathResult, find_path
+from .paths import PathResult, find_path, resolve_concept
 from .show import resolve_node
 from .store import GraphStore
 from .vocab import concept_iri, work_iri
@@ -55,6 +56,9 @@ KIND_ORDER = ("session", "work", "concept", "topic")
 ARXIV_ABS = "https://arxiv.org/abs/"
 #: Above this many nodes the page trades looks for speed (straight edges, shorter layout).
 LARGE = 400
+#: Above this many nodes the page opens on an overview: a topic and its concepts are one node
+#: until clicked, and works that link to no concept are hidden behind a switch.
+OVERVIEW = 400
 #: About as many nodes as a browser still lays out and moves smoothly on a laptop.
 BROWSER_NODES = 5_000
 
@@ -76,36 +80,62 @@ class EdgeStyle:
     color: str
     dashes: bool | list[int]
     width: float
+    arrow: str  # vis-network's arrowhead: the second cue beside colour
 
 
-# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and in grey
-# print, helped by shapes for nodes and dash patterns for edges.
+# Okabe–Ito colours for nodes: distinguishable with the common colour-vision deficiencies and
+# in grey print, helped by shapes.
 NODE_STYLES = {
     "session": NodeStyle("Session", "Sessions", "diamond", "#E69F00", "#8A5F00"),
     "work": NodeStyle("Work", "Works", "square", "#009E73", "#005C43"),
     "concept": NodeStyle("Concept", "Concepts", "dot", "#56B4E9", "#0072B2"),
     "topic": NodeStyle("Topic", "Topics", "hexagon", "#CC79A7", "#8C4A72"),
 }
+# One colour per family of relations, chosen as the six colours (from Okabe–Ito, Tol and
+# IBM's palettes, dark enough for a white page) whose smallest CIELAB distance stays largest
+# under Machado et al.'s protanopia, deuteranopia and tritanopia simulations: 31 at worst,
+# where the previous "requires" and "required reading" came within 3 under deuteranopia.
+# Within a family the dash pattern differs, and each family has its own arrowhead, so colour
+# is never the only cue (tests/test_render.py checks both).
+_PREREQUISITE, _READING, _TEACHING = "#000000", "#E69F00", "#117733"
+_TOPIC, _CITES, _ASSUMES = "#8C4A72", "#5D3A9B", "#56B4E9"
 RELATION_STYLES = {
     "requires": EdgeStyle(
-        "requires", "required by", "points to the prerequisite", "#D55E00", False, 2.5
+        "requires", "required by", "points to the prerequisite", _PREREQUISITE, False, 2.5,
+        "arrow",
+    ),
+    "motivatedBy": EdgeStyle(
+        "motivated by", "motivates", "background, not needed", _PREREQUISITE, [6, 4], 1.5,
+        "arrow",
+    ),
+    "broader": EdgeStyle(
+        "broader", "narrower", "a kind of", _PREREQUISITE, [2, 3], 1.5, "arrow"
     ),
     "requiredReading": EdgeStyle(
-        "required reading", "required reading in", "session to work", "#B07800", False, 2.0
+        "required reading", "required reading in", "session to work", _READING, False, 2.0, "vee"
     ),
     "furtherReading": EdgeStyle(
-        "further reading", "further reading in", "session to work", "#B07800", [8, 5], 1.5
+        "further reading", "further reading in", "session to work", _READING, [8, 5], 1.5, "vee"
     ),
     "introduces": EdgeStyle(
-        "introduces", "introduced by", "work to concept", "#009E73", False, 1.5
+        "introduces", "introduced by", "work to concept", _TEACHING, False, 1.8, "circle"
     ),
-    "discusses": EdgeStyle("discusses", "discussed by", "work to concept", "#009E73", [3, 4], 1.2),
-    "hasTopic": EdgeStyle("has topic", "topic of", "session to topic", "#AA4499", False, 1.2),
-    "inTopic": EdgeStyle("in topic", "contains", "concept to topic", "#CC79A7", [2, 4], 1.0),
-    "cites": EdgeStyle("cites", "cited by", "work to work", "#777777", [10, 4], 1.0),
+    "teaches": EdgeStyle(
+        "teaches", "taught by", "work to concept", _TEACHING, [12, 3], 1.5, "circle"
+    ),
+    "discusses": EdgeStyle(
+        "discusses", "discussed by", "work to concept", _TEACHING, [3, 4], 1.2, "circle"
+    ),
+    "uses": EdgeStyle("uses", "used by", "work to concept", _TEACHING, [1, 4], 1.2, "circle"),
+    "assumes": EdgeStyle(
+        "assumes", "assumed by", "session to concept", _ASSUMES, [4, 3], 1.5, "diamond"
+    ),
+    "hasTopic": EdgeStyle("has topic", "topic of", "session to topic", _TOPIC, False, 1.2, "bar"),
+    "inTopic": EdgeStyle("in topic", "contains", "concept to topic", _TOPIC, [2, 4], 1.0, "bar"),
+    "cites": EdgeStyle("cites", "cited by", "work to work", _CITES, [10, 4], 1.0, "box"),
 }
 _OTHER_NODE = NodeStyle("Node", "Other", "dot", "#BBBBBB", "#777777")
-_OTHER_EDGE = EdgeStyle("link", "linked from", "", "#999999", False, 1.0)
+_OTHER_EDGE = EdgeStyle("link", "linked from", "", "#999999", [1, 2], 1.0, "inv_triangle")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,6 +196,19 @@ def path_view(graph: nx.DiGraph, result: PathResult) -> nx.DiGraph:
     view.graph["title"] = f"From {first} to {last}"
     view.graph["description"] = (
         "A prerequisite chain, left to right, with the readings of each step"
+    )
+    return view
+
+
+def plan_view(prerequisites: nx.DiGraph, goal: str) -> nx.DiGraph:
+    """The concepts of ``fmgraph plan`` for the concept ``goal`` (a :func:`prerequisite_graph`
+    of it), in levels as in :func:`concepts_view`; the page lists the steps beside it."""
+    view = concepts_view(prerequisites)
+    label = node_label(prerequisites.nodes[goal])
+    view.graph.update(
+        focus=goal,
+        title=f"Study plan: {label}",
+        description=f"What to learn before {label}, in the order of fmgraph plan",
     )
     return view
 
@@ -239,10 +282,14 @@ def build_page(
     depth: int = 1,
     concepts: bool = False,
     path: tuple[str, str] | None = None,
+    plan: str | None = None,
+    sessions: bool = False,
     title: str | None = None,
 ) -> Page:
-    """The page of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
+    """The page of one view: the whole graph unless ``focus``, ``concepts``, ``path`` or
+    ``plan``; ``sessions`` draws the whole graph and opens on the course's sessions."""
     context: nx.DiGraph | None
+    target = None
     if concepts:
         view = concepts_view(prerequisite_graph(store))
         context = None
@@ -257,12 +304,28 @@ def build_page(
         nodes |= {work_iri(r.work) for s in steps for r in s.readings}
         context = context_graph(store, nodes)
         view = path_view(context, result)
+    elif plan is not None:
+        goal = resolve_concept(store, plan)
+        sub = prerequisite_graph(store, of=goal)
+        target = sub.nodes[goal]["id"]
+        context = context_graph(store, set(sub))
+        view = plan_view(sub, goal)
     else:
         view = context = full_graph(store)
         view.graph["title"] = "fmgraph: the course as a graph"
         view.graph["description"] = "The whole course: sessions, works, concepts and topics"
-    html = render_html(view, title=title or view.graph["title"], context=context)
-    whole = not concepts and focus is None and path is None
+        if sessions:
+            view.graph["title"] = "fmgraph: the course in time"
+            view.graph["description"] = "Sessions in date order, with what each one teaches"
+    study = study_data(
+        store,
+        view,
+        target=target,
+        start="plan" if plan is not None else "sessions" if sessions else None,
+        whole=context if context is view else None,
+    )
+    html = render_html(view, title=title or view.graph["title"], context=context, study=study)
+    whole = not concepts and focus is None and path is None and plan is None
     return Page(html, view.number_of_nodes(), view.number_of_edges(), whole)
 
 
@@ -270,6 +333,153 @@ def explorer_page(store: GraphStore) -> Page:
     """The page ``fmgraph serve`` shows at ``/``: the whole graph, or the concept map when the
     graph has more nodes than a browser draws smoothly."""
     return build_page(store, concepts=node_count(store) > BROWSER_NODES)
+
+
+#: Up to this many concepts in the view, the page carries the plan of each of them (one call of
+#: :func:`~fmgraph.paths.learning_plan` each, about 8 ms on the bundled course); above it, only
+#: the plan asked for with ``--plan``.
+PLANS_FOR_ALL = 300
+#: Relations from a work to a concept that mean "one can learn it here".
+TEACHING = ("introduces", "teaches")
+READING_ROLES = {"requiredReading": "required", "furtherReading": "further"}
+
+
+def study_data(
+    store: GraphStore,
+    view: nx.DiGraph,
+    *,
+    target: str | None = None,
+    start: str | None = None,
+    whole: nx.DiGraph | None = None,
+) -> dict[str, Any]:
+    """What the page's study plan and sessions list read.
+
+    ``plans`` holds, for each concept of the view (or ``target`` alone in a large view), the
+    JSON of ``fmgraph plan CONCEPT --format json`` with each step's label, readings and count
+    moved to ``concepts`` once per concept, so a page that carries a hundred plans carries each
+    reading once; the script puts the steps back together. ``requires`` (concept id to the ids
+    it requires) is what "I know this" prunes by. ``whole`` is the whole graph when the view is
+    it, from which the sessions are listed.
+    """
+    from .output import as_json
+    from .paths import learning_plan
+
+    dag = prerequisite_graph(store)
+    requires = {
+        dag.nodes[c]["id"]: sorted(dag.nodes[p]["id"] for p in dag.predecessors(c)) for c in dag
+    }
+    ids = sorted(d["id"] for _, d in view.nodes(data=True) if d.get("kind") == "concept")
+    targets = ids if len(ids) <= PLANS_FOR_ALL else []
+    if target is not None and target not in targets:
+        targets.append(target)
+    plans: dict[str, list[dict[str, Any]]] = {}
+    concepts: dict[str, dict[str, Any]] = {}
+    for name in targets:
+        result = json.loads(as_json(learning_plan(store, name)))
+        steps = []
+        for step in result["steps"]:
+            shared = {k: step.pop(k) for k in ("label", "readings", "discussed_by") if k in step}
+            known = concepts.setdefault(step["id"], shared)
+            if known != shared:  # readings that depend on the target stay with the step
+                step.update(shared)
+            steps.append(step)
+        plans[result["target"]] = steps
+    works = {r["work"] for c in concepts.values() for r in c.get("readings", [])}
+    for steps in plans.values():
+        works |= {r["work"] for step in steps for r in step.get("readings", [])}
+    sessions = _sessions(whole if whole is not None else _course(store))
+    works |= {r["work"] for s in sessions for r in s["readings"]}
+    return {
+        "start": start,
+        "target": target,
+        "plans": plans,
+        "concepts": concepts,
+        "requires": requires,
+        "works": _works(store, works),
+        "sessions": sessions,
+    }
+
+
+def _course(store: GraphStore) -> nx.DiGraph:
+    """The sessions, their readings and the concepts those readings link to; nothing for a
+    graph too large to browse, where a focus or path page must stay as cheap as its view."""
+    if node_count(store) > BROWSER_NODES:
+        return nx.DiGraph()
+    sessions = {r["s"] for r in rows(store, "SELECT ?s WHERE { ?s a fm:Session }")}
+    return full_graph(store, neighbourhood(store, sessions, 2))
+
+
+def _sessions(graph: nx.DiGraph) -> list[dict[str, Any]]:
+    """Sessions in date order (then code), each with its readings (required, then further, in
+    list order), the concepts they teach and the concepts the session declares it assumes.
+
+    A work teaches what it introduces or ``teaches``; in data that does not yet tell teaching
+    from using (no ``teaches`` link at all), every concept a reading discusses is listed.
+    """
+    relations = {r for _, _, r in graph.edges(data="relation")}
+    teaching = TEACHING if "teaches" in relations else (*TEACHING, "discusses")
+    found = []
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") != "session":
+            continue
+        readings, assumes = [], []
+        for _, work, edge in graph.out_edges(node, data=True):
+            role = READING_ROLES.get(edge.get("relation", ""))
+            if role:
+                readings.append(
+                    {
+                        "work": graph.nodes[work].get("id", work),
+                        "role": role,
+                        "position": edge.get("position"),
+                    }
+                )
+            elif edge.get("relation") == "assumes":
+                assumes.append(graph.nodes[work].get("id", work))
+        readings.sort(key=lambda r: (r["role"] != "required", r["position"] or 0, r["work"]))
+        teaches: dict[str, None] = {}
+        for reading in readings:
+            work = work_iri(reading["work"]) if "/" not in reading["work"] else reading["work"]
+            if work not in graph:
+                continue
+            for _, c, relation in sorted(graph.out_edges(work, data="relation")):
+                if relation in teaching and graph.nodes[c].get("kind") == "concept":
+                    teaches.setdefault(graph.nodes[c]["id"], None)
+        found.append(
+            {
+                "id": data.get("id", node),
+                "title": data.get("title", ""),
+                "date": data.get("date", ""),
+                "readings": readings,
+                "teaches": sorted(teaches),
+                "assumes": sorted(assumes),
+            }
+        )
+    found.sort(key=lambda s: (s["date"] or "9999", s["id"]))
+    return found
+
+
+def _works(store: GraphStore, works: set[str]) -> dict[str, dict[str, Any]]:
+    """Title, authors, year and links of each work id, for the plan's Markdown and BibTeX."""
+    iris = {w if "/" in w else work_iri(w): w for w in works}
+    graph = full_graph(store, list(iris), nx.DiGraph())
+    found = {}
+    for iri, work in sorted(iris.items(), key=lambda item: item[1]):
+        data = graph.nodes[iri] if iri in graph else {}
+        entry: dict[str, Any] = {
+            "title": data.get("title") or work,
+            "kind": data.get("work_kind", ""),
+            "authors": [a for a in data.get("authors", "").split(SEPARATOR) if a],
+        }
+        for key in ("year", "arxiv"):
+            if data.get(key):
+                entry[key] = str(data[key])
+        urls = data.get("urls", "").split()
+        if data.get("arxiv"):
+            urls.insert(0, ARXIV_ABS + data["arxiv"])
+        if urls:
+            entry["url"] = urls[0]
+        found[work] = entry
+    return found
 
 
 def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:
@@ -290,14 +500,20 @@ def render_html(
     title: str,
     description: str | None = None,
     context: nx.DiGraph | None = None,
+    study: dict[str, Any] | None = None,
 ) -> str:
     """One self-contained HTML page drawing ``graph``; the same graph gives the same bytes.
 
     ``context`` is the graph that tooltips and sizes are computed from (the whole graph when
     ``graph`` is a view of it), so a work shows every session that reads it even when the
-    sessions are not drawn.
+    sessions are not drawn. ``study`` is :func:`study_data` (plans and sessions); without it
+    the page has neither.
     """
     payload = graph_payload(graph, context if context is not None else graph)
+    payload["study"] = study or {
+        "start": None, "target": None, "plans": {}, "concepts": {}, "requires": {},
+        "works": {}, "sessions": [],
+    }  # fmt: skip
     data = _json_for_html(payload)
     vis, app, css = _vis_network(), _inline(_asset("explorer.js")), _asset("explorer.css")
     policy = "; ".join(
@@ -323,13 +539,16 @@ def render_html(
         f"{counts}</p>\n</div>\n",
         _controls(payload),
         "</header>\n<main>\n",
-        '<div id="graph" role="img" aria-label="The graph; use the search box to reach a node">'
-        "</div>\n",
+        '<div id="graph" tabindex="0" role="application" aria-roledescription="graph" '
+        'aria-label="The graph. Arrow keys move from node to node, Enter shows the study plan '
+        'of a concept, Escape resets the view" aria-describedby="details"></div>\n',
         "<aside>\n",
-        _legend(payload),
+        '<section id="study" aria-live="polite" hidden></section>\n',
         '<section id="details" aria-live="polite"><p class="hint">Hover a node for a '
-        "summary; click it to see its links and, for a concept, its prerequisites.</p>"
-        "</section>\n</aside>\n</main>\n",
+        "summary; click it to see its links and, for a concept, its study plan.</p>"
+        "</section>\n",
+        _legend(payload),
+        "</aside>\n</main>\n",
         '<div id="progress" role="status">Laying out the graph…</div>\n',
         f'<script type="application/json" id="fmgraph-data">{data}</script>\n',
         f"<script>{vis}</script>\n<script>{app}</script>\n</body>\n</html>\n",
@@ -351,6 +570,7 @@ def graph_payload(graph: nx.DiGraph, context: nx.DiGraph) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "id": node,
             "kind": data.get("kind", "concept"),
+            "key": str(data.get("id", node)),
             "label": _short(node_label(data)),
             "size": info.size(node, data),
             "names": node_names(data),
@@ -379,6 +599,7 @@ def graph_payload(graph: nx.DiGraph, context: nx.DiGraph) -> dict[str, Any]:
         "relations": {r: RELATION_STYLES.get(r, _OTHER_EDGE).__dict__ for r in relations},
         "focus": graph.graph.get("focus"),
         "options": _vis_options(len(nodes), len(edges), layout),
+        "overview": layout == "force" and len(nodes) > OVERVIEW,
     }
 
 
@@ -486,11 +707,15 @@ def _vis_options(n_nodes: int, n_edges: int, layout: str) -> dict[str, Any]:
             "hover": True,
             "tooltipDelay": 120,
             "hideEdgesOnDrag": large,
-            "keyboard": {"enabled": True, "bindToWindow": False},
+            # the explorer's own keys: arrows go from node to node (see explorer.js)
+            "keyboard": {"enabled": False},
             "multiselect": False,
         },
         "nodes": {
             "borderWidth": 1.5,
+            # Labels under 8 px on screen are not drawn and fade in from 8 to 9 px as the
+            # reader zooms; none grows past 16 px. The script sizes the important ones.
+            "scaling": {"label": {"drawThreshold": 9, "maxVisible": 16}},
             "font": {
                 "size": 14,
                 "face": "system-ui, sans-serif",
@@ -549,12 +774,18 @@ def _controls(payload: dict[str, Any]) -> str:
         f"{html.escape(style['plural'])}</label>"
         for kind, style in payload["kinds"].items()
     )
+    unlinked = (
+        '<label><input type="checkbox" id="unlinked"> Unlinked works</label>'
+        if payload.get("overview")
+        else ""
+    )
     return (
         '<div class="controls">\n<form id="search-form" role="search" autocomplete="off">'
         '<input id="search" type="search" placeholder="Find a node: name, alias, id" '
         'aria-label="Find a node by name, alias or id" list="">'
         '<button type="submit">Find</button></form>\n'
-        f'<fieldset id="filters"><legend>Show</legend>{boxes}</fieldset>\n'
+        f'<fieldset id="filters"><legend>Show</legend>{boxes}{unlinked}</fieldset>\n'
+        '<button id="sessions-toggle" type="button" aria-pressed="false">Sessions</button>\n'
         '<button id="reset" type="button">Reset view</button>\n'
         '<p id="message" role="status"></p>\n<ul id="results" hidden></ul>\n</div>\n'
     )
@@ -565,6 +796,18 @@ _SHAPES = {
     "square": '<rect x="2.5" y="2.5" width="13" height="13"/>',
     "diamond": '<polygon points="9,1 17,9 9,17 1,9"/>',
     "hexagon": '<polygon points="4.5,1.5 13.5,1.5 17,9 13.5,16.5 4.5,16.5 1,9"/>',
+}
+
+
+# Arrowheads as the legend draws them, at the end of a 40 px line.
+_MARKERS = {
+    "arrow": '<polygon points="31,2 39,6 31,10"/>',
+    "vee": '<polyline points="32,2 39,6 32,10" fill="none" stroke-width="1.8"/>',
+    "circle": '<circle cx="35" cy="6" r="3.5"/>',
+    "bar": '<rect x="35" y="1" width="2.5" height="10"/>',
+    "box": '<rect x="32" y="2.5" width="7" height="7"/>',
+    "diamond": '<polygon points="35,1.5 39.5,6 35,10.5 30.5,6"/>',
+    "inv_triangle": '<polygon points="39,2 31,6 39,10"/>',
 }
 
 
@@ -582,10 +825,11 @@ def _legend(payload: dict[str, Any]) -> str:
         dashes = style["dashes"]
         dash = f' stroke-dasharray="{" ".join(map(str, dashes))}"' if dashes else ""
         meaning = f' <span class="meaning">{html.escape(style["meaning"])}</span>'
+        marker = _MARKERS.get(style["arrow"], _MARKERS["arrow"])
         relations.append(
             f'<li><svg width="40" height="12" aria-hidden="true"><line x1="1" y1="6" x2="31" '
             f'y2="6" stroke="{style["color"]}" stroke-width="{style["width"]}"{dash}/>'
-            f'<polygon points="31,2 39,6 31,10" fill="{style["color"]}"/></svg>'
+            f'<g fill="{style["color"]}" stroke="{style["color"]}">{marker}</g></svg>'
             f"{html.escape(style['label'])}{meaning if style['meaning'] else ''}</li>"
         )
     note = (

@@ -1,9 +1,11 @@
-// The fmgraph explorer: draws the graph embedded in the page with vis-network.
+// The fmgraph explorer: draws the graph embedded in the page with vis-network, and lists the
+// study plan of a concept and the course's sessions beside it.
 // Every text from the data reaches the page through textContent, never through markup.
 (function () {
   "use strict";
 
   const data = JSON.parse(document.getElementById("fmgraph-data").textContent);
+  const study = data.study;
 
   // ---- Names: a port of fmgraph.names.normalize ------------------------------------------
   // Python: NFKD(casefold(text)), drop combining marks, keep letters and digits. JavaScript
@@ -82,6 +84,9 @@
   const labelOf = (id) => (byId.has(id) ? byId.get(id).info.title : id);
   const relationStyle = (r) =>
     relations[r] || { label: r, inverse: r, color: "#999999", dashes: false, width: 1 };
+  // Short ids (what `fmgraph plan` and the URL speak) to nodes, per kind.
+  const byKey = new Map(data.nodes.map((n) => [`${n.kind}:${n.key}`, n.id]));
+  const conceptNode = (key) => byKey.get(`concept:${key}`);
 
   function nodeColor(kind) {
     const s = kinds[kind] || { color: "#BBBBBB", border: "#777777" };
@@ -100,24 +105,39 @@
     return card({ kind: "Link", title: style.label, rows: rows, text: e.reason || "", links: [] });
   }
 
+  // The big-graph overview: concepts gathered into one node per topic, works that link to no
+  // concept hidden until asked for. Decided here, before vis-network lays anything out.
+  const overview = Boolean(data.overview);
+  const edgeCount = new Map();
+  for (const e of data.edges) {
+    if (byId.get(e.from).kind === "work" && byId.get(e.to).kind === "concept") {
+      edgeCount.set(e.from, (edgeCount.get(e.from) || 0) + 1);
+    }
+  }
+  const unlinked = new Set(
+    overview ? data.nodes.filter((n) => n.kind === "work" && !edgeCount.has(n.id)).map((n) => n.id) : [],
+  );
+
   const nodes = new vis.DataSet(
     data.nodes.map((n) => {
       const s = kinds[n.kind] || { shape: "dot" };
       const item = {
-        id: n.id, label: n.label, title: card(n.info), shape: s.shape, size: n.size,
-        color: nodeColor(n.kind),
+        id: n.id, label: n.label, shape: s.shape, size: n.size, color: nodeColor(n.kind),
       };
       if (n.level !== undefined) item.level = n.level;
       if (n.x !== undefined) Object.assign(item, { x: n.x, y: n.y, fixed: true });
+      if (unlinked.has(n.id)) item.hidden = true;
       return item;
     }),
   );
+  const edgeById = new Map(data.edges.map((e) => [e.id, e]));
   const edges = new vis.DataSet(
     data.edges.map((e) => {
       const s = relationStyle(e.relation);
       return {
-        id: e.id, from: e.from, to: e.to, label: s.label, title: edgeCard(e),
-        color: edgeColor(e.relation), dashes: s.dashes, width: s.width,
+        id: e.id, from: e.from, to: e.to, label: s.label, color: edgeColor(e.relation),
+        dashes: s.dashes, width: s.width,
+        arrows: { to: { enabled: true, type: s.arrow || "arrow", scaleFactor: 0.6 } },
       };
     }),
   );
@@ -132,20 +152,78 @@
 
   const options = data.options;
   const container = document.getElementById("graph");
-  const network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+  // An overview is clustered before anything is laid out: physics starts once it is built.
+  const initial = overview ? { ...options, physics: { ...options.physics, enabled: false } } : options;
+  const network = new vis.Network(container, { nodes: nodes, edges: edges }, initial);
   // What the tests and the console can reach.
   const api = {
     network: network, nodes: nodes, edges: edges, normalize: normalize, resolve: resolve,
-    focusNode: focusNode, reset: reset, highlightPrerequisites: highlightPrerequisites,
-    safeHref: safeHref, get highlighted() { return highlighted; },
-    focused: null, ready: false,
+    suggest: suggest, focusNode: focusNode, reset: reset, pickEdge: pickEdge,
+    highlightPrerequisites: highlightPrerequisites, safeHref: safeHref,
+    planSteps: planSteps, pruned: pruned, markdown: planMarkdown, bibtex: planBibtex,
+    get highlighted() { return highlighted; },
+    get known() { return [...known].sort(); },
+    focused: null, plan: null, ready: false,
   };
   window.fmgraph = api;
 
-  // An edge's label is drawn while the pointer is on it: at size 0 vis-network skips it, and
-  // resizing one edge costs nothing, where labels on every edge would crowd the picture.
-  network.on("hoverEdge", (p) => edges.update({ id: p.edge, font: { size: 13 } }));
-  network.on("blurEdge", (p) => edges.update({ id: p.edge, font: { size: 0 } }));
+  // ---- Tooltips ------------------------------------------------------------------------------
+  // The explorer draws its own tooltip: it knows which edge is meant when a highlighted edge
+  // lies over a faded one, and it hides whenever the view moves.
+  const tooltip = el("div", "tooltip");
+  tooltip.id = "tooltip";
+  tooltip.hidden = true;
+  tooltip.setAttribute("role", "tooltip");
+  container.append(tooltip);
+  function showTooltip(content, pointer) {
+    tooltip.replaceChildren(content);
+    tooltip.hidden = false;
+    const w = container.clientWidth, h = container.clientHeight;
+    const x = Math.min(pointer.x + 14, Math.max(0, w - tooltip.offsetWidth - 4));
+    const y = pointer.y + 14 + tooltip.offsetHeight > h ? pointer.y - tooltip.offsetHeight - 10 : pointer.y + 14;
+    tooltip.style.left = `${Math.max(0, x)}px`;
+    tooltip.style.top = `${Math.max(0, y)}px`;
+  }
+  let labelled = null; // the edge whose label is drawn
+  function hideTooltip() {
+    tooltip.hidden = true;
+    if (labelled !== null) {
+      edges.update({ id: labelled, font: { size: 0 } });
+      labelled = null;
+    }
+  }
+  // The edge under the pointer that the picture shows: while a highlight is on, only a
+  // highlighted edge counts, even where vis-network found a faded one beneath it.
+  function pickEdge(edgeId, pointer) {
+    if (highlighted === null || highlighted.edges.has(edgeId)) return edgeId;
+    const p = network.DOMtoCanvas(pointer);
+    const r = 4 / network.getScale();
+    const box = { left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r };
+    for (const id of highlighted.edges) {
+      const e = network.body.edges[id];
+      if (e && e.connected && e.isOverlappingWith(box)) return id;
+    }
+    return null;
+  }
+  network.on("hoverNode", (p) => {
+    if (highlighted !== null && !highlighted.nodes.has(p.node)) return hideTooltip();
+    const n = byId.get(p.node);
+    if (n) showTooltip(card(n.info), p.pointer.DOM);
+  });
+  network.on("hoverEdge", (p) => {
+    hideTooltip();
+    const id = pickEdge(p.edge, p.pointer.DOM);
+    if (id === null) return;
+    // An edge's label is drawn while the pointer is on it: at size 0 vis-network skips it,
+    // and resizing one edge costs nothing, where labels on every edge would crowd the picture.
+    labelled = id;
+    edges.update({ id: id, font: { size: 13 } });
+    showTooltip(edgeCard(edgeById.get(id)), p.pointer.DOM);
+  });
+  network.on("blurNode", hideTooltip);
+  network.on("blurEdge", hideTooltip);
+  for (const event of ["dragStart", "zoom", "startStabilizing"]) network.on(event, hideTooltip);
+  container.addEventListener("mouseleave", hideTooltip);
 
   // ---- Highlighting --------------------------------------------------------------------------
   // A highlight veils the whole drawing and redraws only the highlighted nodes and edges on
@@ -186,11 +264,14 @@
     }
     for (const draw of labels) draw();
   });
+  function neighbourhoodOf(id) {
+    return [id, ...network.getConnectedNodes(id)];
+  }
   function highlightNeighbourhood(id) {
-    highlight([id, ...network.getConnectedNodes(id)], network.getConnectedEdges(id));
+    highlight(neighbourhoodOf(id), network.getConnectedEdges(id));
   }
 
-  // The concepts `id` builds on, directly or not, foundations first.
+  // The concepts `id` builds on, directly or not, foundations first (for a page without plans).
   function prerequisiteChain(id) {
     const level = new Map();
     const edgeIds = [];
@@ -213,22 +294,118 @@
   function highlightPrerequisites(id) {
     const chain = prerequisiteChain(id);
     highlight([id, ...chain.concepts], chain.edges);
+    fitNodes([id, ...chain.concepts]);
     return chain.concepts;
+  }
+
+  // Move the view so that `ids` (those drawn) fill it, not closer than a label can be read.
+  function fitNodes(ids) {
+    hideTooltip();
+    const drawn = ids.filter((id) => network.body.nodes[id] && !network.body.nodes[id].options.hidden);
+    if (!drawn.length) return;
+    const animation = motion();
+    if (drawn.length === 1) {
+      network.focus(drawn[0], { scale: Math.max(network.getScale(), 1.1), animation: animation });
+    } else {
+      network.fit({ nodes: drawn, maxZoomLevel: 1.6, animation: animation });
+    }
+    // labels are chosen for the zoom the view ends at
+    if (animation) network.once("animationFinished", placeLabels);
+    else placeLabels();
+  }
+  // Animations only when the reader has not asked for less motion and the page is ready.
+  function motion() {
+    if (!api.ready || matchMedia("(prefers-reduced-motion: reduce)").matches) return false;
+    return { duration: 350, easingFunction: "easeInOutQuad" };
+  }
+
+  // ---- Labels --------------------------------------------------------------------------------
+  // At the fitted zoom, the most important nodes get a label drawn at a legible size, as many
+  // as fit without overlapping; the others are drawn too small to show (vis-network skips a
+  // label below its drawThreshold) and fade in as the reader zooms in.
+  const LEGIBLE = 12; // px on screen
+  const THRESHOLD = options.nodes.scaling.label.drawThreshold;
+  const BASE_FONT = options.nodes.font.size;
+  const MAX_VISIBLE = options.nodes.scaling.label.maxVisible;
+  const importance = (n) => n.size + (n.kind === "concept" ? 6 : n.kind === "session" ? 3 : 0);
+  const measure = document.createElement("canvas").getContext("2d");
+  let fonts = new Map(); // node -> font size set on it, when not the default
+  function placeLabels() {
+    const scale = network.getScale();
+    const body = network.body;
+    const order = data.nodes
+      .filter((n) => body.nodes[n.id] && !body.nodes[n.id].options.hidden)
+      .sort((a, b) => importance(b) - importance(a) || a.id.localeCompare(b.id));
+    const positions = network.getPositions(order.map((n) => n.id));
+    const w = container.clientWidth, h = container.clientHeight;
+    const placed = [];
+    const want = new Map();
+    const hide = Math.max(1, (THRESHOLD - 1.5) / scale);
+    const defaultHidden = BASE_FONT * scale < THRESHOLD - 1;
+    let budget = 400; // labels tried: bounded, so a huge graph costs no more than a small one
+    // Nodes are obstacles too: a label must not cover another node.
+    const discs = order.map((n) => {
+      const p = network.canvasToDOM(positions[n.id]);
+      const r = n.size * scale;
+      return { id: n.id, left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r };
+    });
+    const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    for (const n of order) {
+      const p = network.canvasToDOM(positions[n.id]);
+      const inside = p.x > -50 && p.x < w + 50 && p.y > -50 && p.y < h + 50;
+      let show = false;
+      const font = Math.max(BASE_FONT, LEGIBLE / scale);
+      const px = Math.min(font * scale, MAX_VISIBLE);
+      if (inside && budget > 0) {
+        budget -= 1;
+        measure.font = `${px}px system-ui, sans-serif`;
+        const width = measure.measureText(n.label).width + 6;
+        const top = p.y + n.size * scale + 2;
+        const box = { left: p.x - width / 2, right: p.x + width / 2, top: top, bottom: top + px * 1.3 };
+        show = !placed.some((b) => overlaps(b, box)) && !discs.some((d) => d.id !== n.id && overlaps(d, box));
+        if (show) placed.push(box);
+      }
+      want.set(n.id, show ? font : defaultHidden ? BASE_FONT : hide);
+    }
+    const changes = [];
+    for (const [id, size] of want) {
+      const now = fonts.has(id) ? fonts.get(id) : BASE_FONT;
+      if (now !== size) changes.push({ id: id, font: { size: size } });
+    }
+    const next = new Map();
+    for (const [id, size] of want) if (size !== BASE_FONT) next.set(id, size);
+    fonts = next;
+    if (changes.length) nodes.update(changes);
+    return placed.length;
   }
 
   // ---- Details panel -------------------------------------------------------------------------
   const details = document.getElementById("details");
+  const detailsHint = details.innerHTML === "" ? null : [...details.childNodes].map((c) => c.cloneNode(true));
   function item(...children) {
     const li = el("li");
     li.append(...children);
     return li;
   }
-  function nodeButton(id) {
-    const b = el("button", "node-link", labelOf(id));
+  function nodeButton(id, text) {
+    const b = el("button", "node-link", text === undefined ? labelOf(id) : text);
     b.type = "button";
     b.addEventListener("click", () => focusNode(id));
     return b;
   }
+  // A concept named by its short id: a button when the graph draws it, else its label.
+  function conceptButton(key) {
+    const id = conceptNode(key);
+    const label = conceptLabel(key);
+    return id ? nodeButton(id, label) : el("span", "concept-name", label);
+  }
+  function conceptLabel(key) {
+    const id = conceptNode(key);
+    if (id) return labelOf(id);
+    const c = study.concepts[key];
+    return c && c.label ? c.label : key;
+  }
+  const narrow = matchMedia("(max-width: 800px)");
   function showDetails(id) {
     const n = byId.get(id);
     const section = [card(n.info)];
@@ -241,7 +418,12 @@
       if (!neighbours.has(key)) neighbours.set(key, []);
       neighbours.get(key).push(other);
     }
-    if (n.kind === "concept" && prerequisitesOf.has(id)) {
+    if (n.kind === "concept" && study.plans[n.key]) {
+      const b = el("button", "chain", "Study plan: what to learn and read first");
+      b.type = "button";
+      b.addEventListener("click", () => navigate({ plan: n.key }));
+      section.push(b);
+    } else if (n.kind === "concept" && prerequisitesOf.has(id)) {
       const b = el("button", "chain", "Show the prerequisite chain");
       b.type = "button";
       b.addEventListener("click", () => {
@@ -261,16 +443,27 @@
       section.push(ul);
     }
     details.replaceChildren(...section);
+    // On a phone the panel is a sheet under the graph: bring the card into it.
+    if (narrow.matches) details.scrollIntoView({ block: "start" });
+  }
+  function clearDetails() {
+    details.replaceChildren(...(detailsHint || []).map((c) => c.cloneNode(true)));
   }
 
   // ---- Search and filters --------------------------------------------------------------------
-  const index = new Map();
+  // Each name is indexed whole (normalized as the CLI does) and from each of its word starts,
+  // so a query matches at a word boundary ("lora" finds LoRA, not "Arena Elo rating").
+  const index = new Map(); // whole normalized name -> node ids
+  const starts = []; // [normalized text from a word start, node id, whole key]
+  const words = (text) => String(text).split(/[^\p{L}\p{N}]+/u).map(normalize).filter(Boolean);
   for (const n of data.nodes) {
     for (const name of n.names) {
       const key = normalize(name);
       if (!key) continue;
       if (!index.has(key)) index.set(key, new Set());
       index.get(key).add(n.id);
+      const ws = words(name);
+      for (let i = 0; i < ws.length; i++) starts.push([ws.slice(i).join(""), n.id, key, i]);
     }
   }
   const KINDS = ["concept", "session", "work", "topic"];
@@ -292,16 +485,55 @@
     matches.sort();
     if (matches.length === 1) return { node: matches[0], matches: matches };
     if (matches.length > 1) return { node: null, matches: matches };
-    return { node: null, matches: [], suggestions: suggest(key, wanted) };
+    return { node: null, matches: [], suggestions: suggest(name, wanted) };
   }
-  function suggest(key, wanted, limit = 8) {
-    if (!key) return [];
-    const found = new Set();
-    for (const [k, ids] of index) {
-      if (!k.includes(key)) continue;
-      for (const id of ids) if (wanted.includes(byId.get(id).kind)) found.add(id);
+
+  // Optimal string alignment distance (Levenshtein with transpositions), stopping above `max`.
+  function distance(a, b, max) {
+    if (Math.abs(a.length - b.length) > max) return max + 1;
+    let prev2 = null;
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      let best = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+          d = Math.min(d, prev2[j - 2] + 1);
+        }
+        row.push(d);
+        best = Math.min(best, d);
+      }
+      if (best > max) return max + 1;
+      prev2 = prev;
+      prev = row;
     }
-    return [...found].sort((a, b) => labelOf(a).localeCompare(labelOf(b))).slice(0, limit);
+    return prev[b.length];
+  }
+
+  // Nodes whose names start, at a word boundary, with the query; when none does, names within
+  // a typo or two of it ("rlfh" finds RLHF), as the CLI's "did you mean" does.
+  function suggest(query, wanted = KINDS, limit = 8) {
+    const key = normalize(query);
+    if (!key) return [];
+    const rank = new Map();
+    const offer = (id, r) => {
+      if (!wanted.includes(byId.get(id).kind)) return;
+      if (!rank.has(id) || rank.get(id) > r) rank.set(id, r);
+    };
+    for (const id of index.get(key) || []) offer(id, 0);
+    for (const [text, id, , i] of starts) if (text.startsWith(key)) offer(id, i === 0 ? 1 : 2);
+    if (rank.size === 0 && key.length >= 3) {
+      const max = key.length <= 5 ? 1 : 2;
+      for (const [text, id] of starts) {
+        if (distance(key, text, max) <= max) offer(id, 3);
+        else if (key.length >= 5 && distance(key, text.slice(0, key.length), max) <= max) offer(id, 4);
+      }
+    }
+    return [...rank.keys()]
+      .sort((a, b) => rank.get(a) - rank.get(b) || labelOf(a).localeCompare(labelOf(b)))
+      .slice(0, limit);
   }
 
   const message = document.getElementById("message");
@@ -333,51 +565,575 @@
   search.addEventListener("input", () => {
     const key = normalize(search.value);
     if (key.length < 2) return showResults("", []);
-    showResults("", suggest(key, KINDS));
+    showResults("", suggest(search.value, KINDS));
+  });
+  // Arrow keys walk the suggestions, Escape closes them and returns to the search box.
+  function resultButtons() {
+    return [...results.querySelectorAll("button")];
+  }
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" && !results.hidden) {
+      event.preventDefault();
+      const first = resultButtons()[0];
+      if (first) first.focus();
+    } else if (event.key === "Escape") {
+      showResults("", []);
+    }
+  });
+  results.addEventListener("keydown", (event) => {
+    const buttons = resultButtons();
+    const i = buttons.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const next = i + (event.key === "ArrowDown" ? 1 : -1);
+      if (next < 0) search.focus();
+      else if (buttons[Math.min(next, buttons.length - 1)]) buttons[Math.min(next, buttons.length - 1)].focus();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      showResults("", []);
+      search.focus();
+    }
   });
 
   function setKindVisible(kind, visible) {
     const box = document.querySelector(`input[data-kind="${CSS.escape(kind)}"]`);
     if (box) box.checked = visible;
-    nodes.update(data.nodes.filter((n) => n.kind === kind).map((n) => ({ id: n.id, hidden: !visible })));
+    nodes.update(data.nodes.filter((n) => n.kind === kind && !(visible && unlinked.has(n.id) && !showUnlinked))
+      .map((n) => ({ id: n.id, hidden: !visible })));
   }
   for (const box of document.querySelectorAll("#filters input[data-kind]")) {
-    box.addEventListener("change", () => setKindVisible(box.dataset.kind, box.checked));
+    box.addEventListener("change", () => {
+      setKindVisible(box.dataset.kind, box.checked);
+      placeLabels();
+    });
+  }
+  let showUnlinked = false;
+  const unlinkedBox = document.getElementById("unlinked");
+  if (unlinkedBox) {
+    unlinkedBox.addEventListener("change", () => {
+      showUnlinked = unlinkedBox.checked;
+      nodes.update([...unlinked].map((id) => ({ id: id, hidden: !showUnlinked })));
+      placeLabels();
+    });
   }
 
-  // Select a node, light up its neighbourhood and show its details; move the view to it
-  // unless `move` is false (the page's own --focus node, already in the fitted view).
-  function focusNode(id, move = true) {
+  // ---- Study plan ----------------------------------------------------------------------------
+  // The steps are those of `fmgraph plan TARGET --format json`, embedded by the renderer; each
+  // concept's label, readings and count travel once, in study.concepts, and are put back here.
+  function planSteps(target) {
+    const steps = study.plans[target];
+    if (!steps) return null;
+    return steps.map((step) => ({ ...(study.concepts[step.id] || {}), ...step }));
+  }
+
+  // "I know this": the concepts marked known, kept in the browser, and everything they require
+  // (directly or not) leave every plan, the rule of `fmgraph plan --know`.
+  const STORE = "fmgraph.known";
+  function loadKnown() {
+    try {
+      const list = JSON.parse(localStorage.getItem(STORE) || "[]");
+      return new Set(Array.isArray(list) ? list.filter((k) => typeof k === "string") : []);
+    } catch (e) {
+      return new Set();
+    }
+  }
+  function saveKnown() {
+    try {
+      if (known.size) localStorage.setItem(STORE, JSON.stringify([...known].sort()));
+      else localStorage.removeItem(STORE);
+    } catch (e) {
+      // storage may be off (private windows, some file:// settings): the URL still keeps it
+    }
+  }
+  let known = loadKnown();
+  function pruned(knownKeys) {
+    const out = new Set();
+    const stack = [...knownKeys];
+    while (stack.length) {
+      const key = stack.pop();
+      if (out.has(key)) continue;
+      out.add(key);
+      for (const p of study.requires[key] || []) stack.push(p);
+    }
+    return out;
+  }
+
+  const studyPanel = document.getElementById("study");
+  function button(text, className, onClick) {
+    const b = el("button", className, text);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  // The plan lists a work once per place the course reads it; shown once, with every place.
+  function byWork(readings) {
+    const groups = [];
+    for (const r of readings) {
+      const last = groups[groups.length - 1];
+      if (last && last[0].work === r.work) last.push(r);
+      else groups.push([r]);
+    }
+    return groups;
+  }
+  function readingItem(group) {
+    const r = group[0];
+    const w = study.works[r.work] || { title: r.title || r.work };
+    const li = el("li", "reading");
+    const href = w.url ? safeHref(w.url) : null;
+    const title = r.title || w.title;
+    if (href) {
+      const a = el("a", null, title);
+      a.href = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      li.append(a);
+    } else {
+      li.append(el("span", "reading-title", title));
+    }
+    li.append(el("span", "where", ` ${readingWhere(group)}`));
+    return li;
+  }
+  function readingWhere(group) {
+    const r = group[0];
+    const parts = group.filter((g) => g.session)
+      .map((g) => `${g.session}, ${g.role || "reading"}${g.position ? ` #${g.position}` : ""}`);
+    if (!parts.length) parts.push("not read in a session");
+    for (const flag of ["introduces", "teaches", "uses"]) if (r[flag] === true) parts.push(flag);
+    if (typeof r.relation === "string") parts.push(r.relation);
+    return `(${parts.join("; ")})`;
+  }
+  // Why a step is in the plan: the plan's own answer when it gives one, else what needs it.
+  function whyOf(step, steps) {
+    const why = step.why !== undefined ? step.why : step.reason;
+    if (typeof why === "string" && why) {
+      return study.requires[why] !== undefined ? `needed for ${conceptLabel(why)}` : why;
+    }
+    if (why && typeof why === "object") {
+      const name = why.label || (why.id ? conceptLabel(why.id) : "");
+      const reason = why.reason ? `: ${why.reason}` : "";
+      return name ? `needed for ${name}${reason}` : reason.slice(2);
+    }
+    const needs = steps.filter((s) => (study.requires[s.id] || []).includes(step.id));
+    return needs.length ? `needed for ${needs.map((s) => conceptLabel(s.id)).join(", ")}` : "";
+  }
+
+  function openPlan(target) {
+    const steps = planSteps(target);
+    if (!steps) return false;
+    api.plan = target;
+    const gone = pruned(known);
+    const shown = steps.filter((s) => !gone.has(s.id));
+    const label = conceptLabel(target);
+    const parts = [el("h2", null, `Study plan: ${label}`)];
+    const count = shown.length;
+    const skipped = steps.length - count;
+    parts.push(el("p", "plan-summary",
+      `${count} step${count === 1 ? "" : "s"}, in the order of fmgraph plan ${target}` +
+      (skipped ? `; ${skipped} left out because you know them.` : ".")));
+    const tools = el("div", "plan-tools");
+    tools.append(
+      button("Print", "print", () => window.print()),
+      button("Markdown", "export-md", () => download(`plan-${target}.md`, planMarkdown(target), "text/markdown")),
+      button("BibTeX", "export-bib", () => download(`plan-${target}.bib`, planBibtex(target), "application/x-bibtex")),
+      button("Close", "close", () => navigate({})),
+    );
+    parts.push(tools);
+    if (known.size) {
+      const p = el("p", "known");
+      p.append(el("span", null, "You know: "));
+      for (const key of [...known].sort()) {
+        p.append(button(`${conceptLabel(key)} ✕`, "unknow", () => setKnown(key, false)), " ");
+      }
+      p.append(button("Forget all", "forget", () => clearKnown()));
+      parts.push(p);
+    }
+    const list = el("ol", "plan-steps");
+    for (const step of shown) {
+      const li = el("li", "step");
+      li.dataset.step = step.id;
+      const head = el("div", "step-head");
+      head.append(conceptButton(step.id));
+      if (step.id !== target) {
+        const k = button("I know this", "know", () => setKnown(step.id, true));
+        k.setAttribute("aria-label", `I know ${conceptLabel(step.id)}`);
+        head.append(k);
+      } else {
+        head.append(el("span", "goal-mark", "your goal"));
+      }
+      li.append(head);
+      const why = whyOf(step, shown);
+      if (why) li.append(el("p", "why", why));
+      const readings = step.readings || [];
+      if (readings.length) {
+        const ul = el("ul", "readings");
+        for (const group of byWork(readings)) ul.append(readingItem(group));
+        li.append(ul);
+      } else {
+        const n = step.discussed_by || 0;
+        li.append(el("p", "no-reading", n ? `${n} work${n === 1 ? "" : "s"} discuss it; none is shown.` : "No work discusses it."));
+      }
+      list.append(li);
+    }
+    parts.push(list);
+    studyPanel.replaceChildren(...parts);
+    studyPanel.hidden = false;
+    document.body.dataset.study = "plan";
+    const ids = shown.map((s) => conceptNode(s.id)).filter(Boolean);
+    const chainEdges = [];
+    const inPlan = new Set(ids);
+    for (const id of ids) for (const e of prerequisitesOf.get(id) || []) if (inPlan.has(e.to)) chainEdges.push(e.id);
+    highlight(ids, chainEdges);
+    fitNodes(ids);
+    return true;
+  }
+  function setKnown(key, value) {
+    if (value) known.add(key);
+    else known.delete(key);
+    saveKnown();
+    replaceState();
+  }
+  function clearKnown() {
+    known = new Set();
+    saveKnown();
+    replaceState();
+  }
+
+  function download(name, text, type) {
+    const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+    const a = el("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  // Markdown: text escaped so that a title cannot become markup, links only for http(s).
+  const md = (text) => String(text).replace(/[\\`*_{}[\]()<>#+!|~]/g, "\\$&").replace(/\n/g, " ");
+  const mdUrl = (url) => url.replace(/[()<>\s]/g, (c) => encodeURIComponent(c));
+  function planMarkdown(target) {
+    const gone = pruned(known);
+    const steps = planSteps(target).filter((s) => !gone.has(s.id));
+    const lines = [`# Study plan: ${md(conceptLabel(target))}`, ""];
+    lines.push(`The steps of \`fmgraph plan ${target.replace(/`/g, "")}\`` +
+      (known.size ? `, without what I know (${[...known].sort().map((k) => md(conceptLabel(k))).join(", ")}).` : "."), "");
+    steps.forEach((step, i) => {
+      const why = whyOf(step, steps);
+      lines.push(`${i + 1}. **${md(conceptLabel(step.id))}**${why ? ` (${md(why)})` : ""}`);
+      for (const group of byWork(step.readings || [])) {
+        const r = group[0];
+        const w = study.works[r.work] || {};
+        const href = w.url ? safeHref(w.url) : null;
+        const title = md(r.title || w.title || r.work);
+        lines.push(`   - ${href ? `[${title}](${mdUrl(href)})` : title} ${md(readingWhere(group))}`);
+      }
+    });
+    return lines.join("\n") + "\n";
+  }
+
+  // BibTeX: one entry per work of the plan, in plan order; TeX's special characters escaped.
+  const TEX = { "\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "&": "\\&", "%": "\\%",
+    "$": "\\$", "#": "\\#", "_": "\\_", "^": "\\^{}", "~": "\\~{}" };
+  const tex = (text) => String(text).replace(/[\\{}&%$#_^~]/g, (c) => TEX[c]).replace(/\s+/g, " ");
+  function planBibtex(target) {
+    const gone = pruned(known);
+    const seen = new Set();
+    const entries = [];
+    for (const step of planSteps(target).filter((s) => !gone.has(s.id))) {
+      for (const r of step.readings || []) {
+        if (seen.has(r.work)) continue;
+        seen.add(r.work);
+        const w = study.works[r.work] || { title: r.title || r.work, authors: [] };
+        const key = String(r.work).replace(/[^A-Za-z0-9:._-]/g, "-");
+        const fields = [["title", `{${tex(w.title)}}`]];
+        if (w.authors && w.authors.length) fields.push(["author", w.authors.map(tex).join(" and ")]);
+        if (w.year) fields.push(["year", tex(w.year)]);
+        if (w.arxiv) fields.push(["eprint", tex(w.arxiv)], ["archiveprefix", "arXiv"]);
+        const href = w.url ? safeHref(w.url) : null;
+        if (href) fields.push(["url", href.replace(/[{}\\%#\s]/g, (c) => encodeURIComponent(c))]);
+        const body = fields.map(([k, v]) => `  ${k} = {${v}}`).join(",\n");
+        entries.push(`@misc{${key},\n${body}\n}`);
+      }
+    }
+    return entries.join("\n\n") + (entries.length ? "\n" : "");
+  }
+
+  // ---- Sessions ------------------------------------------------------------------------------
+  function openSessions() {
+    const parts = [el("h2", null, "The course in time")];
+    const n = study.sessions.length;
+    parts.push(el("p", "plan-summary", n ? `${n} session${n === 1 ? "" : "s"} in date order.` : "No session."));
+    parts.push(el("div", "plan-tools"));
+    parts[2].append(button("Print", "print", () => window.print()), button("Close", "close", () => navigate({})));
+    const list = el("ol", "sessions");
+    for (const s of study.sessions) {
+      const li = el("li", "session");
+      li.dataset.session = s.id;
+      const head = el("h3");
+      const node = byKey.get(`session:${s.id}`);
+      head.append(node ? nodeButton(node, s.id) : el("span", null, s.id));
+      if (s.date) head.append(el("span", "date", ` · ${s.date}`));
+      li.append(head);
+      if (s.title) li.append(el("p", "session-title", s.title));
+      if (s.readings.length) {
+        li.append(el("h4", null, "Readings"));
+        const ul = el("ul", "readings");
+        for (const r of s.readings) ul.append(readingItem([{ work: r.work, session: s.id, role: r.role, position: r.position }]));
+        li.append(ul);
+      }
+      for (const [heading, keys] of [["Teaches", s.teaches], ["Assumes", s.assumes]]) {
+        li.append(el("h4", null, heading));
+        if (!keys.length) {
+          li.append(el("p", "none", heading === "Assumes" ? "nothing declared" : "no concept"));
+          continue;
+        }
+        const p = el("p", `concepts ${heading.toLowerCase()}`);
+        keys.forEach((key, i) => {
+          if (i) p.append(", ");
+          p.append(conceptButton(key));
+        });
+        li.append(p);
+      }
+      list.append(li);
+    }
+    parts.push(list);
+    studyPanel.replaceChildren(...parts);
+    studyPanel.hidden = false;
+    document.body.dataset.study = "sessions";
+    sessionsToggle.setAttribute("aria-pressed", "true");
+  }
+  function closeStudy() {
+    studyPanel.hidden = true;
+    studyPanel.replaceChildren();
+    delete document.body.dataset.study;
+    api.plan = null;
+    sessionsToggle.setAttribute("aria-pressed", "false");
+  }
+  const sessionsToggle = document.getElementById("sessions-toggle");
+  sessionsToggle.addEventListener("click", () =>
+    navigate(document.body.dataset.study === "sessions" ? {} : { sessions: true }));
+
+  // ---- Selection -----------------------------------------------------------------------------
+  // Select a node, light up its neighbourhood, show its details and fit them into view (unless
+  // `move` is false: the page's own --focus node, already in the fitted view); `record` puts
+  // it in the URL, so that Back returns to what was shown before.
+  function focusNode(id, { move = true, record = true } = {}) {
     const n = byId.get(id);
     if (!n) return;
-    if (nodes.get(id).hidden) setKindVisible(n.kind, true);
+    openClusterOf(id);
+    if (nodes.get(id).hidden) {
+      if (unlinked.has(id)) nodes.update({ id: id, hidden: false });
+      else setKindVisible(n.kind, true);
+    }
     api.focused = id;
     network.selectNodes([id]);
     highlightNeighbourhood(id);
     showDetails(id);
-    if (!move) return;
-    network.focus(id, {
-      scale: Math.max(network.getScale(), 1.1),
-      animation: { duration: 400, easingFunction: "easeInOutQuad" },
-    });
+    if (move) fitNodes(neighbourhoodOf(id));
+    if (record) record({ ...current, focus: keyOf(id) });
   }
-  function reset() {
+  // The name the URL uses for a node: its id, qualified by its kind only when ambiguous.
+  function keyOf(id) {
+    const n = byId.get(id);
+    return resolve(n.key).node === id ? n.key : `${n.kind}:${n.key}`;
+  }
+  function unfocus() {
     api.focused = null;
     network.unselectAll();
-    clearHighlight();
-    showResults("", []);
-    network.fit();
+    clearDetails();
+  }
+  function reset() {
+    navigate({});
   }
   document.getElementById("reset").addEventListener("click", reset);
 
   network.on("click", (params) => {
-    if (params.nodes.length) {
-      focusNode(params.nodes[0], false);
+    hideTooltip();
+    const id = params.nodes.length ? params.nodes[0] : null;
+    if (id !== null && network.isCluster(id)) {
+      openCluster(id);
+    } else if (id !== null) {
+      focusNode(id);
     } else if (!params.edges.length) {
-      api.focused = null;
+      unfocus();
       clearHighlight();
+      record({ ...current, focus: null });
     }
   });
+
+  // ---- State in the URL ----------------------------------------------------------------------
+  // #focus=dpo, #plan=dpo&know=rlhf,transformer, #sessions: every view has an address, and
+  // Back and Forward move between them.
+  let current = { focus: null, plan: null, sessions: false };
+  let shownHash = null;
+  const enc = (text) => encodeURIComponent(text).replace(/%3A/gi, ":").replace(/%2C/gi, ",");
+  function hashOf(state) {
+    const parts = [];
+    if (state.plan) {
+      parts.push(`plan=${enc(state.plan)}`);
+      if (known.size) parts.push(`know=${[...known].sort().map(enc).join(",")}`);
+    } else if (state.sessions) {
+      parts.push("sessions");
+    }
+    if (state.focus) parts.push(`focus=${enc(state.focus)}`);
+    return parts.join("&");
+  }
+  function readHash() {
+    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    const know = params.get("know");
+    return {
+      focus: params.get("focus"),
+      plan: params.get("plan"),
+      sessions: params.has("sessions"),
+      know: know === null ? null : know.split(",").map((k) => k.trim()).filter(Boolean),
+    };
+  }
+  const hashNow = () => location.hash.replace(/^#/, "");
+  // A new history entry for `state`, already shown.
+  function record(state) {
+    current = { focus: state.focus || null, plan: state.plan || null, sessions: Boolean(state.sessions) };
+    const hash = hashOf(current);
+    shownHash = hash;
+    if (hash !== hashNow()) location.hash = hash;
+  }
+  // Show `state` and give it a history entry.
+  function navigate(state) {
+    apply(state);
+    record(current);
+  }
+  // The same entry, rewritten (what "I know this" changes is not a place to go Back to).
+  function replaceState() {
+    rewriteUrl();
+    if (current.plan) openPlan(current.plan);
+  }
+  function rewriteUrl() {
+    shownHash = hashOf(current);
+    history.replaceState(null, "", `#${shownHash}`);
+  }
+  function planKey(name) {
+    if (study.plans[name]) return name;
+    const found = resolve(`concept:${name}`);
+    const n = found.node ? byId.get(found.node) : null;
+    return n && study.plans[n.key] ? n.key : null;
+  }
+  function nodeFor(name) {
+    const found = resolve(name);
+    return found.node || null;
+  }
+  function apply(state) {
+    hideTooltip();
+    showResults("", []);
+    if (state.know && state.plan) {
+      known = new Set(state.know);
+      saveKnown();
+    }
+    const plan = state.plan ? planKey(state.plan) : null;
+    current = { focus: state.focus || null, plan: plan, sessions: !plan && Boolean(state.sessions) };
+    if (state.plan && !plan) message.textContent = `No study plan here for “${state.plan}”.`;
+    if (plan) openPlan(plan);
+    else if (current.sessions) openSessions();
+    else closeStudy();
+    const id = current.focus ? nodeFor(current.focus) : null;
+    if (id) {
+      focusNode(id, { move: !plan, record: false });
+    } else {
+      unfocus();
+      if (!plan) {
+        clearHighlight();
+        if (api.ready) network.fit({ animation: motion() });
+      }
+    }
+  }
+  window.addEventListener("hashchange", () => {
+    const hash = hashNow();
+    if (hash === shownHash) return;
+    shownHash = hash;
+    apply(readHash());
+  });
+
+  // ---- Keyboard ------------------------------------------------------------------------------
+  // The graph takes the focus like any control: arrow keys go from node to node (most
+  // important first), Enter opens a concept's study plan, + and - zoom, Escape resets.
+  function keyboardOrder() {
+    const body = network.body;
+    return data.nodes
+      .filter((n) => body.nodes[n.id] && !body.nodes[n.id].options.hidden && !isClustered(n.id))
+      .sort((a, b) => importance(b) - importance(a) || a.label.localeCompare(b.label))
+      .map((n) => n.id);
+  }
+  container.addEventListener("keydown", (event) => {
+    if (event.target !== container) return;
+    const key = event.key;
+    if (["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp"].includes(key)) {
+      const order = keyboardOrder();
+      if (!order.length) return;
+      const i = order.indexOf(api.focused);
+      const step = key === "ArrowRight" || key === "ArrowDown" ? 1 : -1;
+      const next = i < 0 ? (step > 0 ? 0 : order.length - 1) : (i + step + order.length) % order.length;
+      focusNode(order[next]);
+    } else if (key === "Enter" && api.focused) {
+      const n = byId.get(api.focused);
+      if (n.kind === "concept" && study.plans[n.key]) navigate({ plan: n.key, focus: null });
+    } else if (key === "+" || key === "=" || key === "-") {
+      const scale = network.getScale() * (key === "-" ? 1 / 1.3 : 1.3);
+      network.moveTo({ scale: scale });
+      hideTooltip();
+    } else if (key === "Escape") {
+      reset();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  // ---- Overview of a big graph ---------------------------------------------------------------
+  // Each topic and its concepts are one node until clicked; clusters are vis-network's own,
+  // so they take part in the layout as single nodes.
+  const topicOf = new Map();
+  for (const e of data.edges) if (e.relation === "inTopic") topicOf.set(e.from, e.to);
+  function buildOverview() {
+    const members = new Map();
+    for (const [concept, topic] of topicOf) {
+      if (!members.has(topic)) members.set(topic, []);
+      members.get(topic).push(concept);
+    }
+    const style = kinds.topic || { color: "#CC79A7", border: "#8C4A72" };
+    for (const [topic, list] of [...members].sort()) {
+      const inside = new Set([topic, ...list]);
+      network.cluster({
+        joinCondition: (o) => inside.has(o.id),
+        clusterNodeProperties: {
+          id: `cluster:${topic}`, label: `${labelOf(topic)} (${list.length})`, shape: "hexagon",
+          size: Math.min(14 + 3 * Math.sqrt(list.length), 44),
+          color: { background: style.color, border: style.border }, borderWidth: 2,
+        },
+      });
+    }
+  }
+  function isClustered(id) {
+    return overview && network.clustering.findNode(id).length > 1;
+  }
+  function openClusterOf(id) {
+    if (!overview) return;
+    const path = network.clustering.findNode(id);
+    for (const cluster of path.slice(0, -1)) openCluster(cluster);
+  }
+  function openCluster(cluster) {
+    if (!network.isCluster(cluster)) return;
+    network.openCluster(cluster, {
+      // the members around where their cluster stood, on a sunflower spiral: no overlap
+      releaseFunction: (at, inside) => {
+        const out = {};
+        Object.keys(inside).sort().forEach((id, i) => {
+          const r = 28 * Math.sqrt(i + 1), a = i * 2.39996;
+          out[id] = { x: at.x + r * Math.cos(a), y: at.y + r * Math.sin(a) };
+        });
+        return out;
+      },
+    });
+    placeLabels();
+  }
 
   // ---- Layout: let physics settle, then stop it so large graphs stay responsive ---------------
   const progress = document.getElementById("progress");
@@ -391,13 +1147,29 @@
     network.setOptions({ physics: { enabled: false } });
     progress.hidden = true;
     network.fit();
-    if (data.focus) focusNode(data.focus, false);
+    placeLabels();
+    if (location.hash.length > 1) {
+      shownHash = hashNow();
+      apply(readHash());
+    } else if (study.start === "plan" && study.target) {
+      apply({ plan: study.target, know: null });
+      rewriteUrl();
+    } else if (study.start === "sessions") {
+      apply({ sessions: true });
+      rewriteUrl();
+    } else if (data.focus) {
+      focusNode(data.focus, { move: false, record: false });
+    }
     api.ready = true;
     document.body.dataset.ready = "true";
   }
   network.once("stabilizationIterationsDone", done);
   network.once("stabilized", done);
+  if (overview) {
+    buildOverview();
+    network.setOptions({ physics: { enabled: true } });
+    network.stabilize(options.physics.stabilization.iterations);
+  }
   // Without physics (or nodes) there is nothing to settle: the layout is already final.
-  if (data.nodes.length === 0 || options.physics.enabled === false) done();
-
+  if (data.nodes.length === 0 || (options.physics.enabled === false && !overview)) done();
 })();
