@@ -147,7 +147,8 @@ def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_g
         view = render.focus_view(whole, options["focus"], options["depth"])
     else:
         view = render.path_view(whole, find_path(bundled_store, *options["path"]))
-    expected = render.render_html(view, title=view.graph["title"], context=whole)
+    study = render.study_data(bundled_store, view)
+    expected = render.render_html(view, title=view.graph["title"], context=whole, study=study)
     with pytest.MonkeyPatch.context() as mp:
         calls: list[object] = []
         mp.setattr(render, "full_graph", lambda store, nodes=None, concepts=None:

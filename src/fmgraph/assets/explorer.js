@@ -118,30 +118,86 @@
     overview ? data.nodes.filter((n) => n.kind === "work" && !edgeCount.has(n.id)).map((n) => n.id) : [],
   );
 
-  const nodes = new vis.DataSet(
-    data.nodes.map((n) => {
+  // Each topic with its concepts is one group node until opened. Members and unlinked works
+  // are hidden and out of the physics, so the layout is that of the overview alone.
+  const topicOf = new Map();
+  for (const e of data.edges) if (e.relation === "inTopic") topicOf.set(e.from, e.to);
+  const groups = new Map(); // group id -> member ids (the topic and its concepts)
+  const groupOf = new Map(); // member id -> its group, while the group is closed
+  if (overview) {
+    for (const [concept, topic] of [...topicOf].sort()) {
+      const id = `cluster:${topic}`;
+      if (!groups.has(id)) groups.set(id, [topic]);
+      groups.get(id).push(concept);
+    }
+    for (const [id, members] of groups) for (const m of members) groupOf.set(m, id);
+    const topicStyle = kinds.topic || { color: "#CC79A7", border: "#8C4A72" };
+    for (const [id, members] of groups) {
+      const topic = byId.get(members[0]);
+      const k = members.length - 1;
+      const entry = {
+        id: id, kind: "cluster", key: id, label: `${topic.label} (${k})`,
+        size: Math.min(14 + 3 * Math.sqrt(k), 44), names: [],
+        info: { kind: "Topic, closed", title: topic.info.title, rows: [["Concepts", String(k)]],
+                text: "Click to open it and draw its concepts.", links: [] },
+        color: topicStyle,
+      };
+      byId.set(id, entry);
+    }
+  }
+  const clusterEntries = [...groups.keys()].map((id) => byId.get(id));
+  const shownAs = (id) => groupOf.get(id) || id;
+
+  const nodes = new vis.DataSet([
+    ...data.nodes.map((n) => {
       const s = kinds[n.kind] || { shape: "dot" };
       const item = {
         id: n.id, label: n.label, shape: s.shape, size: n.size, color: nodeColor(n.kind),
       };
       if (n.level !== undefined) item.level = n.level;
       if (n.x !== undefined) Object.assign(item, { x: n.x, y: n.y, fixed: true });
-      if (unlinked.has(n.id)) item.hidden = true;
+      if (unlinked.has(n.id) || groupOf.has(n.id)) Object.assign(item, { hidden: true, physics: false });
       return item;
     }),
-  );
+    ...clusterEntries.map((c) => ({
+      id: c.id, label: c.label, shape: "hexagon", size: c.size, borderWidth: 2,
+      color: { background: c.color.color, border: c.color.border },
+    })),
+  ]);
   const edgeById = new Map(data.edges.map((e) => [e.id, e]));
-  const edges = new vis.DataSet(
-    data.edges.map((e) => {
-      const s = relationStyle(e.relation);
-      return {
-        id: e.id, from: e.from, to: e.to, label: s.label, color: edgeColor(e.relation),
-        dashes: s.dashes, width: s.width,
-        arrows: { to: { enabled: true, type: s.arrow || "arrow", scaleFactor: 0.6 } },
-      };
+  function edgeItem(e, id, from, to) {
+    const s = relationStyle(e.relation);
+    return {
+      id: id, from: from, to: to, label: s.label, color: edgeColor(e.relation),
+      dashes: s.dashes, width: s.width,
+      arrows: { to: { enabled: true, type: s.arrow || "arrow", scaleFactor: 0.6 } },
+    };
+  }
+  // A link into a closed group is drawn once per group, relation and other end.
+  const grouped = new Map(); // "from|to|relation" -> edge id
+  let groupedCount = 0;
+  function groupedEdges(list) {
+    const items = [];
+    for (const e of list) {
+      const from = shownAs(e.from), to = shownAs(e.to);
+      if ((from === e.from && to === e.to) || from === to) continue;
+      const key = `${from}|${to}|${e.relation}`;
+      if (grouped.has(key)) continue;
+      const id = `grouped:${groupedCount++}`;
+      grouped.set(key, id);
+      edgeById.set(id, { ...e, id: id, from: from, to: to });
+      items.push(edgeItem(e, id, from, to));
+    }
+    return items;
+  }
+  const edges = new vis.DataSet([
+    ...data.edges.map((e) => {
+      const item = edgeItem(e, e.id, e.from, e.to);
+      if (groupOf.has(e.from) || groupOf.has(e.to) || unlinked.has(e.from)) item.physics = false;
+      return item;
     }),
-  );
-  const relationOf = new Map(data.edges.map((e) => [e.id, e.relation]));
+    ...groupedEdges(data.edges),
+  ]);
   // requires: dependent -> prerequisite
   const prerequisitesOf = new Map();
   for (const e of data.edges) {
@@ -152,9 +208,7 @@
 
   const options = data.options;
   const container = document.getElementById("graph");
-  // An overview is clustered before anything is laid out: physics starts once it is built.
-  const initial = overview ? { ...options, physics: { ...options.physics, enabled: false } } : options;
-  const network = new vis.Network(container, { nodes: nodes, edges: edges }, initial);
+  const network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
   // What the tests and the console can reach.
   const api = {
     network: network, nodes: nodes, edges: edges, normalize: normalize, resolve: resolve,
@@ -264,11 +318,18 @@
     }
     for (const draw of labels) draw();
   });
+  // From the data, not from vis-network: inside an overview, a node's links may be drawn as
+  // links of the cluster that holds its neighbour.
+  const linksOf = new Map(data.nodes.map((n) => [n.id, []]));
+  for (const e of data.edges) {
+    linksOf.get(e.from).push(e);
+    if (e.to !== e.from) linksOf.get(e.to).push(e);
+  }
   function neighbourhoodOf(id) {
-    return [id, ...network.getConnectedNodes(id)];
+    return [id, ...new Set(linksOf.get(id).map((e) => (e.from === id ? e.to : e.from)))];
   }
   function highlightNeighbourhood(id) {
-    highlight(neighbourhoodOf(id), network.getConnectedEdges(id));
+    highlight(neighbourhoodOf(id), linksOf.get(id).map((e) => e.id));
   }
 
   // The concepts `id` builds on, directly or not, foundations first (for a page without plans).
@@ -327,13 +388,14 @@
   const THRESHOLD = options.nodes.scaling.label.drawThreshold;
   const BASE_FONT = options.nodes.font.size;
   const MAX_VISIBLE = options.nodes.scaling.label.maxVisible;
-  const importance = (n) => n.size + (n.kind === "concept" ? 6 : n.kind === "session" ? 3 : 0);
+  const importance = (n) =>
+    n.size + (n.kind === "cluster" ? 12 : n.kind === "concept" ? 6 : n.kind === "session" ? 3 : 0);
   const measure = document.createElement("canvas").getContext("2d");
   let fonts = new Map(); // node -> font size set on it, when not the default
   function placeLabels() {
     const scale = network.getScale();
     const body = network.body;
-    const order = data.nodes
+    const order = [...data.nodes, ...clusterEntries]
       .filter((n) => body.nodes[n.id] && !body.nodes[n.id].options.hidden)
       .sort((a, b) => importance(b) - importance(a) || a.id.localeCompare(b.id));
     const positions = network.getPositions(order.map((n) => n.id));
@@ -343,12 +405,8 @@
     const hide = Math.max(1, (THRESHOLD - 1.5) / scale);
     const defaultHidden = BASE_FONT * scale < THRESHOLD - 1;
     let budget = 400; // labels tried: bounded, so a huge graph costs no more than a small one
-    // Nodes are obstacles too: a label must not cover another node.
-    const discs = order.map((n) => {
-      const p = network.canvasToDOM(positions[n.id]);
-      const r = n.size * scale;
-      return { id: n.id, left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r };
-    });
+    // A label must not cover a node more important than its own (those come first).
+    const discs = [];
     const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     for (const n of order) {
       const p = network.canvasToDOM(positions[n.id]);
@@ -362,9 +420,11 @@
         const width = measure.measureText(n.label).width + 6;
         const top = p.y + n.size * scale + 2;
         const box = { left: p.x - width / 2, right: p.x + width / 2, top: top, bottom: top + px * 1.3 };
-        show = !placed.some((b) => overlaps(b, box)) && !discs.some((d) => d.id !== n.id && overlaps(d, box));
+        show = !placed.some((b) => overlaps(b, box)) && !discs.some((d) => overlaps(d, box));
         if (show) placed.push(box);
       }
+      const r = n.size * scale;
+      discs.push({ left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r });
       want.set(n.id, show ? font : defaultHidden ? BASE_FONT : hide);
     }
     const changes = [];
@@ -410,10 +470,9 @@
     const n = byId.get(id);
     const section = [card(n.info)];
     const neighbours = new Map();
-    for (const eid of network.getConnectedEdges(id)) {
-      const e = edges.get(eid);
+    for (const e of linksOf.get(id)) {
       const other = e.from === id ? e.to : e.from;
-      const style = relationStyle(relationOf.get(eid));
+      const style = relationStyle(e.relation);
       const key = e.from === id ? style.label : style.inverse;
       if (!neighbours.has(key)) neighbours.set(key, []);
       neighbours.get(key).push(other);
@@ -598,8 +657,9 @@
   function setKindVisible(kind, visible) {
     const box = document.querySelector(`input[data-kind="${CSS.escape(kind)}"]`);
     if (box) box.checked = visible;
-    nodes.update(data.nodes.filter((n) => n.kind === kind && !(visible && unlinked.has(n.id) && !showUnlinked))
-      .map((n) => ({ id: n.id, hidden: !visible })));
+    // members of a closed group stay inside it; unlinked works wait for their own switch
+    const keep = (n) => !groupOf.has(n.id) && !(visible && unlinked.has(n.id) && !showUnlinked);
+    nodes.update(data.nodes.filter((n) => n.kind === kind && keep(n)).map((n) => ({ id: n.id, hidden: !visible })));
   }
   for (const box of document.querySelectorAll("#filters input[data-kind]")) {
     box.addEventListener("change", () => {
@@ -608,10 +668,29 @@
     });
   }
   let showUnlinked = false;
+  // Unlinked works were left out of the layout: the first time they show, they go on a ring
+  // around the drawing, in id order.
+  let ringed = false;
+  function placeUnlinked() {
+    if (ringed || !unlinked.size) return;
+    ringed = true;
+    const shown = nodes.getIds({ filter: (n) => !n.hidden });
+    const at = network.getPositions(shown);
+    let cx = 0, cy = 0, r = 0;
+    for (const id of shown) { cx += at[id].x / shown.length; cy += at[id].y / shown.length; }
+    for (const id of shown) r = Math.max(r, Math.hypot(at[id].x - cx, at[id].y - cy));
+    const list = [...unlinked].sort();
+    const radius = r + 120;
+    nodes.update(list.map((id, i) => {
+      const a = (2 * Math.PI * i) / list.length;
+      return { id: id, x: cx + radius * Math.cos(a), y: cy + radius * Math.sin(a) };
+    }));
+  }
   const unlinkedBox = document.getElementById("unlinked");
   if (unlinkedBox) {
     unlinkedBox.addEventListener("change", () => {
       showUnlinked = unlinkedBox.checked;
+      placeUnlinked();
       nodes.update([...unlinked].map((id) => ({ id: id, hidden: !showUnlinked })));
       placeLabels();
     });
@@ -916,14 +995,17 @@
 
   // ---- Selection -----------------------------------------------------------------------------
   // Select a node, light up its neighbourhood, show its details and fit them into view (unless
-  // `move` is false: the page's own --focus node, already in the fitted view); `record` puts
+  // `move` is false: the page's own --focus node, already in the fitted view); `remember` puts
   // it in the URL, so that Back returns to what was shown before.
-  function focusNode(id, { move = true, record = true } = {}) {
+  function focusNode(id, { move = true, remember = true } = {}) {
     const n = byId.get(id);
     if (!n) return;
     openClusterOf(id);
     if (nodes.get(id).hidden) {
-      if (unlinked.has(id)) nodes.update({ id: id, hidden: false });
+      if (unlinked.has(id)) {
+        placeUnlinked();
+        nodes.update({ id: id, hidden: false });
+      }
       else setKindVisible(n.kind, true);
     }
     api.focused = id;
@@ -931,7 +1013,7 @@
     highlightNeighbourhood(id);
     showDetails(id);
     if (move) fitNodes(neighbourhoodOf(id));
-    if (record) record({ ...current, focus: keyOf(id) });
+    if (remember) record({ ...current, focus: keyOf(id) });
   }
   // The name the URL uses for a node: its id, qualified by its kind only when ambiguous.
   function keyOf(id) {
@@ -951,7 +1033,7 @@
   network.on("click", (params) => {
     hideTooltip();
     const id = params.nodes.length ? params.nodes[0] : null;
-    if (id !== null && network.isCluster(id)) {
+    if (id !== null && groups.has(id)) {
       openCluster(id);
     } else if (id !== null) {
       focusNode(id);
@@ -1036,7 +1118,7 @@
     else closeStudy();
     const id = current.focus ? nodeFor(current.focus) : null;
     if (id) {
-      focusNode(id, { move: !plan, record: false });
+      focusNode(id, { move: !plan, remember: false });
     } else {
       unfocus();
       if (!plan) {
@@ -1088,50 +1170,36 @@
   });
 
   // ---- Overview of a big graph ---------------------------------------------------------------
-  // Each topic and its concepts are one node until clicked; clusters are vis-network's own,
-  // so they take part in the layout as single nodes.
-  const topicOf = new Map();
-  for (const e of data.edges) if (e.relation === "inTopic") topicOf.set(e.from, e.to);
-  function buildOverview() {
-    const members = new Map();
-    for (const [concept, topic] of topicOf) {
-      if (!members.has(topic)) members.set(topic, []);
-      members.get(topic).push(concept);
-    }
-    const style = kinds.topic || { color: "#CC79A7", border: "#8C4A72" };
-    for (const [topic, list] of [...members].sort()) {
-      const inside = new Set([topic, ...list]);
-      network.cluster({
-        joinCondition: (o) => inside.has(o.id),
-        clusterNodeProperties: {
-          id: `cluster:${topic}`, label: `${labelOf(topic)} (${list.length})`, shape: "hexagon",
-          size: Math.min(14 + 3 * Math.sqrt(list.length), 44),
-          color: { background: style.color, border: style.border }, borderWidth: 2,
-        },
-      });
-    }
-  }
   function isClustered(id) {
-    return overview && network.clustering.findNode(id).length > 1;
+    return groupOf.has(id);
   }
   function openClusterOf(id) {
-    if (!overview) return;
-    const path = network.clustering.findNode(id);
-    for (const cluster of path.slice(0, -1)) openCluster(cluster);
+    if (groupOf.has(id)) openCluster(groupOf.get(id));
   }
-  function openCluster(cluster) {
-    if (!network.isCluster(cluster)) return;
-    network.openCluster(cluster, {
-      // the members around where their cluster stood, on a sunflower spiral: no overlap
-      releaseFunction: (at, inside) => {
-        const out = {};
-        Object.keys(inside).sort().forEach((id, i) => {
-          const r = 28 * Math.sqrt(i + 1), a = i * 2.39996;
-          out[id] = { x: at.x + r * Math.cos(a), y: at.y + r * Math.sin(a) };
-        });
-        return out;
-      },
-    });
+  // Open a group: its members appear around where it stood, on a sunflower spiral (no two in
+  // the same place), and their links are drawn to what is shown, grouped or not.
+  function openCluster(group) {
+    const members = groups.get(group);
+    if (!members || !nodes.get(group)) return;
+    const at = network.getPosition(group);
+    for (const m of members) groupOf.delete(m);
+    nodes.update(members.map((m, i) => {
+      const r = 30 * Math.sqrt(i + 1), a = i * 2.39996;
+      return { id: m, hidden: false, x: at.x + r * Math.cos(a), y: at.y + r * Math.sin(a) };
+    }));
+    const stale = [];
+    for (const [key, id] of grouped) {
+      const [from, to] = key.split("|");
+      if (from === group || to === group) {
+        stale.push(id);
+        grouped.delete(key);
+      }
+    }
+    edges.remove(stale);
+    nodes.remove(group);
+    const touching = new Set();
+    for (const m of members) for (const e of linksOf.get(m)) touching.add(e);
+    edges.add(groupedEdges([...touching]));
     placeLabels();
   }
 
@@ -1158,18 +1226,13 @@
       apply({ sessions: true });
       rewriteUrl();
     } else if (data.focus) {
-      focusNode(data.focus, { move: false, record: false });
+      focusNode(data.focus, { move: false, remember: false });
     }
     api.ready = true;
     document.body.dataset.ready = "true";
   }
   network.once("stabilizationIterationsDone", done);
   network.once("stabilized", done);
-  if (overview) {
-    buildOverview();
-    network.setOptions({ physics: { enabled: true } });
-    network.stabilize(options.physics.stabilization.iterations);
-  }
   // Without physics (or nodes) there is nothing to settle: the layout is already final.
-  if (data.nodes.length === 0 || (options.physics.enabled === false && !overview)) done();
+  if (data.nodes.length === 0 || options.physics.enabled === false) done();
 })();
