@@ -102,14 +102,19 @@ def open_page(browser: Browser, tmp_path: Path) -> Iterator[Any]:
     contexts = []
 
     def opener(
-        html: str, name: str = "page.html", fragment: str = "", viewport: tuple[int, int] = (1366, 800)
+        html: str,
+        name: str = "page.html",
+        fragment: str = "",
+        viewport: tuple[int, int] = (1366, 800),
     ) -> Opened:
         path = tmp_path / name
         path.write_text(html, encoding="utf-8")
         # Views move without animation, so that what a test reads is where the view ends.
         width, height = viewport
         context = browser.new_context(
-            viewport={"width": width, "height": height}, reduced_motion="reduce", accept_downloads=True
+            viewport={"width": width, "height": height},
+            reduced_motion="reduce",
+            accept_downloads=True,
         )
         contexts.append(context)
         page = context.new_page()
@@ -486,7 +491,11 @@ def plan_without(store: Any, target: str, known: set[str]) -> list[str]:
     gone = set(known)
     for name in known:
         gone |= {dag.nodes[a]["id"] for a in nx.ancestors(dag, ids[name])}
-    return [s["id"] for s in cli_json("plan", target, "--format", "json")["steps"] if s["id"] not in gone]
+    return [
+        s["id"]
+        for s in cli_json("plan", target, "--format", "json")["steps"]
+        if s["id"] not in gone
+    ]
 
 
 def test_plan_page_shows_the_plan_of_the_cli(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
@@ -570,14 +579,14 @@ def test_plan_exports_markdown_and_bibtex_with_text_escaped(open_page, xss_store
     markdown = Path(info.value.path()).read_text(encoding="utf-8")
     assert markdown.startswith("# Study plan: Injection\n")
     assert "**Escaping \\<b\\>&amp;\\</b\\>**" in markdown
-    assert "\\</script\\>\\<img src=x onerror=alert\\(1\\)\\>&amp; \"x\"" in markdown
+    assert '\\</script\\>\\<img src=x onerror=alert\\(1\\)\\>&amp; "x"' in markdown
     assert "](https://example.org/safe?a=1&b=2)" in markdown
     assert "javascript:" not in markdown
     with page.expect_download() as info:
         page.get_by_role("button", name="BibTeX").click()
     bibtex = Path(info.value.path()).read_text(encoding="utf-8")
     assert bibtex.startswith("@misc{hostile,\n")
-    assert "title = {{</script><img src=x onerror=alert(1)>\\&amp; \"x\"}}" in bibtex
+    assert 'title = {{</script><img src=x onerror=alert(1)>\\&amp; "x"}}' in bibtex
     assert "author = {<svg onload=alert(4)>}" in bibtex
     assert "year = {2024}" in bibtex
     assert bibtex.count("{") == bibtex.count("}")
@@ -670,7 +679,9 @@ def test_search_tolerates_typos_and_matches_at_word_starts(open_page, bundled_st
     suggested = page.locator("#results .node-link").all_text_contents()
     assert "Low-rank adaptation" in suggested
     assert "Arena Elo rating" not in suggested
-    assert "Arena Elo rating" in page.evaluate("() => fmgraph.suggest('elo').map((id) => fmgraph.nodes.get(id).label)")
+    assert "Arena Elo rating" in page.evaluate(
+        "() => fmgraph.suggest('elo').map((id) => fmgraph.nodes.get(id).label)"
+    )
     # arrows walk the suggestions, Escape closes them and returns to the box
     page.fill("#search", "atten")
     count = page.locator("#results button").count()
@@ -718,7 +729,7 @@ def test_phone_shows_the_selected_card(open_page, bundled_store) -> None:  # typ
     page.press("#search", "Enter")
     title = page.locator("#details .card-title")
     box = title.bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844
     assert title.text_content() == "Low-rank adaptation"
     graph = page.locator("#graph").bounding_box()
     assert graph is not None and graph["height"] > 250
@@ -727,7 +738,8 @@ def test_phone_shows_the_selected_card(open_page, bundled_store) -> None:  # typ
 
 LABELS = """() => {
   const network = fmgraph.network, scale = network.getScale();
-  const threshold = network.body.nodes[network.body.nodeIndices[0]].options.scaling.label.drawThreshold;
+  const first = network.body.nodes[network.body.nodeIndices[0]];
+  const threshold = first.options.scaling.label.drawThreshold;
   const boxes = [];
   for (const id of network.body.nodeIndices) {
     const node = network.body.nodes[id];

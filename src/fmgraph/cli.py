@@ -401,9 +401,7 @@ def render(
 
     views = (focus is not None, concepts, chain is not None, plan_target is not None, sessions)
     if sum(views) > 1:
-        raise click.UsageError(
-            "choose one view: --focus, --concepts, --path, --plan or --sessions"
-        )
+        raise click.UsageError("choose one view: --focus, --concepts, --path, --plan or --sessions")
     if depth is not None and focus is None:
         raise click.UsageError("--depth goes with --focus NAME")
     page = build_page(

@@ -101,16 +101,24 @@ _PREREQUISITE, _READING, _TEACHING = "#000000", "#E69F00", "#117733"
 _TOPIC, _CITES, _ASSUMES = "#8C4A72", "#5D3A9B", "#56B4E9"
 RELATION_STYLES = {
     "requires": EdgeStyle(
-        "requires", "required by", "points to the prerequisite", _PREREQUISITE, False, 2.5,
+        "requires",
+        "required by",
+        "points to the prerequisite",
+        _PREREQUISITE,
+        False,
+        2.5,
         "arrow",
     ),
     "motivatedBy": EdgeStyle(
-        "motivated by", "motivates", "background, not needed", _PREREQUISITE, [6, 4], 1.5,
+        "motivated by",
+        "motivates",
+        "background, not needed",
+        _PREREQUISITE,
+        [6, 4],
+        1.5,
         "arrow",
     ),
-    "broader": EdgeStyle(
-        "broader", "narrower", "a kind of", _PREREQUISITE, [2, 3], 1.5, "arrow"
-    ),
+    "broader": EdgeStyle("broader", "narrower", "a kind of", _PREREQUISITE, [2, 3], 1.5, "arrow"),
     "requiredReading": EdgeStyle(
         "required reading", "required reading in", "session to work", _READING, False, 2.0, "vee"
     ),
@@ -322,7 +330,7 @@ def build_page(
         view,
         target=target,
         start="plan" if plan is not None else "sessions" if sessions else None,
-        whole=context if context is view else None,
+        whole=context is view,
     )
     html = render_html(view, title=title or view.graph["title"], context=context, study=study)
     whole = not concepts and focus is None and path is None and plan is None
@@ -339,9 +347,6 @@ def explorer_page(store: GraphStore) -> Page:
 #: :func:`~fmgraph.paths.learning_plan` each, about 8 ms on the bundled course); above it, only
 #: the plan asked for with ``--plan``.
 PLANS_FOR_ALL = 300
-#: Relations from a work to a concept that mean "one can learn it here".
-TEACHING = ("introduces", "teaches")
-READING_ROLES = {"requiredReading": "required", "furtherReading": "further"}
 
 
 def study_data(
@@ -350,7 +355,7 @@ def study_data(
     *,
     target: str | None = None,
     start: str | None = None,
-    whole: nx.DiGraph | None = None,
+    whole: bool = False,
 ) -> dict[str, Any]:
     """What the page's study plan and sessions list read.
 
@@ -358,8 +363,9 @@ def study_data(
     JSON of ``fmgraph plan CONCEPT --format json`` with each step's label, readings and count
     moved to ``concepts`` once per concept, so a page that carries a hundred plans carries each
     reading once; the script puts the steps back together. ``requires`` (concept id to the ids
-    it requires) is what "I know this" prunes by. ``whole`` is the whole graph when the view is
-    it, from which the sessions are listed.
+    it requires) is what "I know this" prunes by. ``whole`` says the view is the whole graph:
+    its page lists the sessions whatever the graph's size; a page of part of a graph too big
+    to browse does not.
     """
     from .output import as_json
     from .paths import learning_plan
@@ -387,7 +393,9 @@ def study_data(
     works = {r["work"] for c in concepts.values() for r in c.get("readings", [])}
     for steps in plans.values():
         works |= {r["work"] for step in steps for r in step.get("readings", [])}
-    sessions = _sessions(whole if whole is not None else _course(store))
+    # The sessions of a graph too big to browse are left out of a page of some of it.
+    small = whole or node_count(store) <= BROWSER_NODES
+    sessions = course_sessions(store) if small else []
     works |= {r["work"] for s in sessions for r in s["readings"]}
     return {
         "start": start,
@@ -400,62 +408,63 @@ def study_data(
     }
 
 
-def _course(store: GraphStore) -> nx.DiGraph:
-    """The sessions, their readings and the concepts those readings link to; nothing for a
-    graph too large to browse, where a focus or path page must stay as cheap as its view."""
-    if node_count(store) > BROWSER_NODES:
-        return nx.DiGraph()
-    sessions = {r["s"] for r in rows(store, "SELECT ?s WHERE { ?s a fm:Session }")}
-    return full_graph(store, neighbourhood(store, sessions, 2))
+_SESSION_ROWS = """
+SELECT ?code ?title ?date WHERE {
+  ?s a fm:Session ; dcterms:identifier ?code .
+  OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:date ?date }
+}
+"""
+_SESSION_READINGS = """
+SELECT ?code ?work ?role ?position WHERE {
+  ?s a fm:Session ; dcterms:identifier ?code ; fm:hasReading ?r .
+  ?r fm:work ?w ; fm:role ?role ; fm:position ?position . ?w dcterms:identifier ?work .
+}
+"""
+_SESSION_CONCEPTS = """
+SELECT DISTINCT ?code ?concept WHERE {
+  VALUES ?p { %s }
+  ?s a fm:Session ; dcterms:identifier ?code ; fm:hasReading/fm:work ?w .
+  ?w ?p ?c . ?c a fm:Concept ; dcterms:identifier ?concept .
+}
+"""
+_SESSION_ASSUMES = """
+SELECT ?code ?concept WHERE {
+  ?s a fm:Session ; dcterms:identifier ?code ; fm:assumes ?c . ?c dcterms:identifier ?concept .
+}
+"""
+_ANY_USES = "SELECT ?w WHERE { ?w fm:uses ?c } LIMIT 1"
 
 
-def _sessions(graph: nx.DiGraph) -> list[dict[str, Any]]:
+def course_sessions(store: GraphStore) -> list[dict[str, Any]]:
     """Sessions in date order (then code), each with its readings (required, then further, in
-    list order), the concepts they teach and the concepts the session declares it assumes.
+    list order), the concepts its readings teach and the concepts it declares it assumes.
 
-    A work teaches what it introduces or ``teaches``; in data that does not yet tell teaching
-    from using (no ``teaches`` link at all), every concept a reading discusses is listed.
+    A work teaches what it introduces or ``teaches``. Data that does not yet tell teaching from
+    using (no ``uses`` link anywhere) counts every concept a reading discusses.
     """
-    relations = {r for _, _, r in graph.edges(data="relation")}
-    teaching = TEACHING if "teaches" in relations else (*TEACHING, "discusses")
-    found = []
-    for node, data in graph.nodes(data=True):
-        if data.get("kind") != "session":
-            continue
-        readings, assumes = [], []
-        for _, work, edge in graph.out_edges(node, data=True):
-            role = READING_ROLES.get(edge.get("relation", ""))
-            if role:
-                readings.append(
-                    {
-                        "work": graph.nodes[work].get("id", work),
-                        "role": role,
-                        "position": edge.get("position"),
-                    }
-                )
-            elif edge.get("relation") == "assumes":
-                assumes.append(graph.nodes[work].get("id", work))
-        readings.sort(key=lambda r: (r["role"] != "required", r["position"] or 0, r["work"]))
-        teaches: dict[str, None] = {}
-        for reading in readings:
-            work = work_iri(reading["work"]) if "/" not in reading["work"] else reading["work"]
-            if work not in graph:
-                continue
-            for _, c, relation in sorted(graph.out_edges(work, data="relation")):
-                if relation in teaching and graph.nodes[c].get("kind") == "concept":
-                    teaches.setdefault(graph.nodes[c]["id"], None)
-        found.append(
-            {
-                "id": data.get("id", node),
-                "title": data.get("title", ""),
-                "date": data.get("date", ""),
-                "readings": readings,
-                "teaches": sorted(teaches),
-                "assumes": sorted(assumes),
-            }
-        )
-    found.sort(key=lambda s: (s["date"] or "9999", s["id"]))
-    return found
+    teaching = "fm:introduces fm:teaches"
+    if not list(rows(store, _ANY_USES)):
+        teaching += " fm:discusses"
+    found: dict[str, dict[str, Any]] = {}
+    for r in rows(store, _SESSION_ROWS):
+        found.setdefault(
+            r["code"],
+            {"id": r["code"], "title": r["title"] or "", "date": r["date"] or "",
+             "readings": [], "teaches": set(), "assumes": set()},
+        )  # fmt: skip
+    for r in rows(store, _SESSION_READINGS):
+        if r["code"] in found:
+            reading = {"work": r["work"], "role": r["role"], "position": int(r["position"])}
+            found[r["code"]]["readings"].append(reading)
+    for key, sparql in (("teaches", _SESSION_CONCEPTS % teaching), ("assumes", _SESSION_ASSUMES)):
+        for r in rows(store, sparql):
+            if r["code"] in found:
+                found[r["code"]][key].add(r["concept"])
+    sessions = sorted(found.values(), key=lambda s: (s["date"] or "9999", s["id"]))
+    for s in sessions:
+        s["readings"].sort(key=lambda r: (r["role"] != "required", r["position"], r["work"]))
+        s["teaches"], s["assumes"] = sorted(s["teaches"]), sorted(s["assumes"])
+    return sessions
 
 
 def _works(store: GraphStore, works: set[str]) -> dict[str, dict[str, Any]]:
