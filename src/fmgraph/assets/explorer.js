@@ -118,11 +118,12 @@
     overview ? data.nodes.filter((n) => n.kind === "work" && !edgeCount.has(n.id)).map((n) => n.id) : [],
   );
 
-  // Each topic with its concepts is one group node until opened. Members and unlinked works
-  // are hidden and out of the physics, so the layout is that of the overview alone.
+  // Each topic with its concepts, and the works that discuss them most, is one group node
+  // until opened. Members and unlinked works stay out of the layout, which is that of the
+  // topics and the sessions alone: a map of the course, not a hairball.
   const topicOf = new Map();
   for (const e of data.edges) if (e.relation === "inTopic") topicOf.set(e.from, e.to);
-  const groups = new Map(); // group id -> member ids (the topic and its concepts)
+  const groups = new Map(); // group id -> member ids (the topic, its concepts, then works)
   const groupOf = new Map(); // member id -> its group, while the group is closed
   if (overview) {
     for (const [concept, topic] of [...topicOf].sort()) {
@@ -130,16 +131,31 @@
       if (!groups.has(id)) groups.set(id, [topic]);
       groups.get(id).push(concept);
     }
+    const concepts = new Map([...groups].map(([id, m]) => [id, m.length - 1]));
+    // a work goes with the topic most of its concepts are in (ties: the first topic by id)
+    const votes = new Map();
+    for (const e of data.edges) {
+      const topic = topicOf.get(e.to);
+      if (byId.get(e.from).kind !== "work" || !topic) continue;
+      if (!votes.has(e.from)) votes.set(e.from, new Map());
+      const v = votes.get(e.from);
+      v.set(topic, (v.get(topic) || 0) + 1);
+    }
+    for (const [work, v] of [...votes].sort()) {
+      const [topic] = [...v].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+      groups.get(`cluster:${topic}`).push(work);
+    }
     for (const [id, members] of groups) for (const m of members) groupOf.set(m, id);
     const topicStyle = kinds.topic || { color: "#CC79A7", border: "#8C4A72" };
     for (const [id, members] of groups) {
       const topic = byId.get(members[0]);
-      const k = members.length - 1;
+      const k = concepts.get(id), w = members.length - 1 - k;
       const entry = {
         id: id, kind: "cluster", key: id, label: `${topic.label} (${k})`,
-        size: Math.min(14 + 3 * Math.sqrt(k), 44), names: [],
-        info: { kind: "Topic, closed", title: topic.info.title, rows: [["Concepts", String(k)]],
-                text: "Click to open it and draw its concepts.", links: [] },
+        size: Math.min(14 + 3 * Math.sqrt(members.length), 44), names: [],
+        info: { kind: "Topic, closed", title: topic.info.title,
+                rows: [["Concepts", String(k)], ["Works", String(w)]],
+                text: "Click to open it and draw its concepts and works.", links: [] },
         color: topicStyle,
       };
       byId.set(id, entry);
@@ -147,18 +163,21 @@
   }
   const clusterEntries = [...groups.keys()].map((id) => byId.get(id));
   const shownAs = (id) => groupOf.get(id) || id;
+  // Members of closed groups and unlinked works are not given to vis-network until they are
+  // shown: what it lays out and keeps in memory is the overview alone.
+  const absent = new Set([...groupOf.keys(), ...unlinked]);
 
+  function nodeItem(n) {
+    const s = kinds[n.kind] || { shape: "dot" };
+    const item = {
+      id: n.id, label: n.label, shape: s.shape, size: n.size, color: nodeColor(n.kind),
+    };
+    if (n.level !== undefined) item.level = n.level;
+    if (n.x !== undefined) Object.assign(item, { x: n.x, y: n.y, fixed: true });
+    return item;
+  }
   const nodes = new vis.DataSet([
-    ...data.nodes.map((n) => {
-      const s = kinds[n.kind] || { shape: "dot" };
-      const item = {
-        id: n.id, label: n.label, shape: s.shape, size: n.size, color: nodeColor(n.kind),
-      };
-      if (n.level !== undefined) item.level = n.level;
-      if (n.x !== undefined) Object.assign(item, { x: n.x, y: n.y, fixed: true });
-      if (unlinked.has(n.id) || groupOf.has(n.id)) Object.assign(item, { hidden: true, physics: false });
-      return item;
-    }),
+    ...data.nodes.filter((n) => !absent.has(n.id)).map(nodeItem),
     ...clusterEntries.map((c) => ({
       id: c.id, label: c.label, shape: "hexagon", size: c.size, borderWidth: 2,
       color: { background: c.color.color, border: c.color.border },
@@ -181,23 +200,38 @@
     for (const e of list) {
       const from = shownAs(e.from), to = shownAs(e.to);
       if ((from === e.from && to === e.to) || from === to) continue;
+      if (absent.has(from) || absent.has(to)) continue;
       const key = `${from}|${to}|${e.relation}`;
       if (grouped.has(key)) continue;
       const id = `grouped:${groupedCount++}`;
       grouped.set(key, id);
       edgeById.set(id, { ...e, id: id, from: from, to: to });
-      items.push(edgeItem(e, id, from, to));
+      const item = edgeItem(e, id, from, to);
+      // between two groups, a link is drawn but does not pull: a few thousand such springs
+      // would double the layout's time and tie every group to every other
+      if (groups.has(from) && groups.has(to)) item.physics = false;
+      items.push(item);
     }
     return items;
   }
   const edges = new vis.DataSet([
-    ...data.edges.map((e) => {
-      const item = edgeItem(e, e.id, e.from, e.to);
-      if (groupOf.has(e.from) || groupOf.has(e.to) || unlinked.has(e.from)) item.physics = false;
-      return item;
-    }),
+    ...data.edges.filter((e) => !absent.has(e.from) && !absent.has(e.to))
+      .map((e) => edgeItem(e, e.id, e.from, e.to)),
     ...groupedEdges(data.edges),
   ]);
+  // Give vis-network nodes it did not have, where they are to stand, with their links to
+  // what it has.
+  function addNodes(placed) {
+    nodes.add(placed.map(([id, x, y]) => ({ ...nodeItem(byId.get(id)), x: x, y: y })));
+    for (const [id] of placed) absent.delete(id);
+    const links = new Map();
+    for (const [id] of placed) {
+      for (const e of linksOf.get(id)) {
+        if (!absent.has(e.from) && !absent.has(e.to) && edges.get(e.id) === null) links.set(e.id, e);
+      }
+    }
+    edges.add([...links.values()].map((e) => edgeItem(e, e.id, e.from, e.to)));
+  }
   // requires: dependent -> prerequisite
   const prerequisitesOf = new Map();
   for (const e of data.edges) {
@@ -658,7 +692,7 @@
     const box = document.querySelector(`input[data-kind="${CSS.escape(kind)}"]`);
     if (box) box.checked = visible;
     // members of a closed group stay inside it; unlinked works wait for their own switch
-    const keep = (n) => !groupOf.has(n.id) && !(visible && unlinked.has(n.id) && !showUnlinked);
+    const keep = (n) => !absent.has(n.id) && !(visible && unlinked.has(n.id) && !showUnlinked);
     nodes.update(data.nodes.filter((n) => n.kind === kind && keep(n)).map((n) => ({ id: n.id, hidden: !visible })));
   }
   for (const box of document.querySelectorAll("#filters input[data-kind]")) {
@@ -681,19 +715,20 @@
     for (const id of shown) r = Math.max(r, Math.hypot(at[id].x - cx, at[id].y - cy));
     const list = [...unlinked].sort();
     const radius = r + 120;
-    nodes.update(list.map((id, i) => {
+    addNodes(list.map((id, i) => {
       const a = (2 * Math.PI * i) / list.length;
-      return { id: id, x: cx + radius * Math.cos(a), y: cy + radius * Math.sin(a) };
+      return [id, cx + radius * Math.cos(a), cy + radius * Math.sin(a)];
     }));
   }
   const unlinkedBox = document.getElementById("unlinked");
   if (unlinkedBox) {
-    unlinkedBox.addEventListener("change", () => {
-      showUnlinked = unlinkedBox.checked;
-      placeUnlinked();
-      nodes.update([...unlinked].map((id) => ({ id: id, hidden: !showUnlinked })));
-      placeLabels();
-    });
+    unlinkedBox.addEventListener("change", () => setUnlinked(unlinkedBox.checked));
+  }
+  function setUnlinked(show) {
+    showUnlinked = show;
+    if (show && !ringed) placeUnlinked();
+    else nodes.update([...unlinked].map((id) => ({ id: id, hidden: !show })));
+    placeLabels();
   }
 
   // ---- Study plan ----------------------------------------------------------------------------
@@ -1001,13 +1036,11 @@
     const n = byId.get(id);
     if (!n) return;
     openClusterOf(id);
-    if (nodes.get(id).hidden) {
-      if (unlinked.has(id)) {
-        placeUnlinked();
-        nodes.update({ id: id, hidden: false });
-      }
-      else setKindVisible(n.kind, true);
+    if (unlinked.has(id) && !showUnlinked && unlinkedBox) {
+      unlinkedBox.checked = true;
+      setUnlinked(true);
     }
+    if (nodes.get(id).hidden) setKindVisible(n.kind, true);
     api.focused = id;
     network.selectNodes([id]);
     highlightNeighbourhood(id);
@@ -1183,9 +1216,9 @@
     if (!members || !nodes.get(group)) return;
     const at = network.getPosition(group);
     for (const m of members) groupOf.delete(m);
-    nodes.update(members.map((m, i) => {
+    addNodes(members.map((m, i) => {
       const r = 30 * Math.sqrt(i + 1), a = i * 2.39996;
-      return { id: m, hidden: false, x: at.x + r * Math.cos(a), y: at.y + r * Math.sin(a) };
+      return [m, at.x + r * Math.cos(a), at.y + r * Math.sin(a)];
     }));
     const stale = [];
     for (const [key, id] of grouped) {
