@@ -445,6 +445,18 @@ def test_two_thousand_nodes_open_on_an_overview(open_page) -> None:  # type: ign
     page.press("#search", "Enter")
     assert page.evaluate("() => fmgraph.focused") == "c1234"
     assert "c1234" in opened.drawn()["nodes"]
+    # a closed topic is reached by keyboard too, and Enter opens it
+    page.focus("#graph")
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+        group = page.evaluate("() => fmgraph.focused")
+        if group.startswith("cluster:"):
+            break
+    assert group.startswith("cluster:")
+    topic = group.removeprefix("cluster:t")
+    assert page.locator("#details .card-title").text_content() == f"Topic {topic}"
+    page.keyboard.press("Enter")
+    assert group not in opened.drawn()["nodes"] and f"t{topic}" in opened.drawn()["nodes"]
     # unlinked works wait behind their switch
     page.get_by_label("Unlinked works").check()
     assert set(unlinked) <= set(opened.drawn()["nodes"])
@@ -554,9 +566,10 @@ def test_i_know_this_prunes_the_plan_as_plan_know_does(open_page, bundled_store)
     assert shown() == full
     assert page.evaluate("() => localStorage.getItem('fmgraph.known')") is None
     # a shared link says what its sender knows
-    page.goto(page.url.split("#")[0] + "#plan=lora&know=attention,tokenization")
-    page.wait_for_selector("body[data-ready=true]", state="attached")
-    assert shown() == plan_without(bundled_store, "lora", {"attention", "tokenization"})
+    for target, know in [("dpo", {"rlhf", "transformer"}), ("lora", {"attention", "tokenization"})]:
+        page.goto(f"{page.url.split('#')[0]}#plan={target}&know={','.join(sorted(know))}")
+        page.wait_for_selector("body[data-ready=true]", state="attached")
+        assert shown() == plan_without(bundled_store, target, know)
     opened.assert_clean()
 
 

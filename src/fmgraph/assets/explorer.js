@@ -793,7 +793,8 @@
     const r = group[0];
     const w = study.works[r.work] || { title: r.title || r.work };
     const li = el("li", "reading");
-    const href = w.url ? safeHref(w.url) : null;
+    const url = r.url || w.url;
+    const href = url ? safeHref(url) : null;
     const title = r.title || w.title;
     if (href) {
       const a = el("a", null, title);
@@ -812,21 +813,19 @@
     const parts = group.filter((g) => g.session)
       .map((g) => `${g.session}, ${g.role || "reading"}${g.position ? ` #${g.position}` : ""}`);
     if (!parts.length) parts.push("not read in a session");
-    for (const flag of ["introduces", "teaches", "uses"]) if (r[flag] === true) parts.push(flag);
+    // how the work treats the concept: the plan's relation, or its older introduces flag
     if (typeof r.relation === "string") parts.push(r.relation);
+    else if (r.introduces === true) parts.push("introduces");
     return `(${parts.join("; ")})`;
   }
-  // Why a step is in the plan: the plan's own answer when it gives one, else what needs it.
+  // Why a step is in the plan: the plan's own answer (the step it is needed for, and why) when
+  // it gives one, else the concepts of the plan that require it.
   function whyOf(step, steps) {
-    const why = step.why !== undefined ? step.why : step.reason;
-    if (typeof why === "string" && why) {
-      return study.requires[why] !== undefined ? `needed for ${conceptLabel(why)}` : why;
+    if (step.needed_for) {
+      const how = step.background ? "background for" : "needed for";
+      return `${how} ${conceptLabel(step.needed_for)}${step.reason ? `: ${step.reason}` : ""}`;
     }
-    if (why && typeof why === "object") {
-      const name = why.label || (why.id ? conceptLabel(why.id) : "");
-      const reason = why.reason ? `: ${why.reason}` : "";
-      return name ? `needed for ${name}${reason}` : reason.slice(2);
-    }
+    if (typeof step.reason === "string" && step.reason) return step.reason;
     const needs = steps.filter((s) => (study.requires[s.id] || []).includes(step.id));
     return needs.length ? `needed for ${needs.map((s) => conceptLabel(s.id)).join(", ")}` : "";
   }
@@ -938,7 +937,8 @@
       for (const group of byWork(step.readings || [])) {
         const r = group[0];
         const w = study.works[r.work] || {};
-        const href = w.url ? safeHref(w.url) : null;
+        const url = r.url || w.url;
+        const href = url ? safeHref(url) : null;
         const title = md(r.title || w.title || r.work);
         lines.push(`   - ${href ? `[${title}](${mdUrl(href)})` : title} ${md(readingWhere(group))}`);
       }
@@ -1035,6 +1035,7 @@
   function focusNode(id, { move = true, remember = true } = {}) {
     const n = byId.get(id);
     if (!n) return;
+    if (groups.has(id)) return selectGroup(id);
     openClusterOf(id);
     if (unlinked.has(id) && !showUnlinked && unlinkedBox) {
       unlinkedBox.checked = true;
@@ -1172,7 +1173,7 @@
   // important first), Enter opens a concept's study plan, + and - zoom, Escape resets.
   function keyboardOrder() {
     const body = network.body;
-    return data.nodes
+    return [...data.nodes, ...clusterEntries]
       .filter((n) => body.nodes[n.id] && !body.nodes[n.id].options.hidden && !isClustered(n.id))
       .sort((a, b) => importance(b) - importance(a) || a.label.localeCompare(b.label))
       .map((n) => n.id);
@@ -1189,7 +1190,8 @@
       focusNode(order[next]);
     } else if (key === "Enter" && api.focused) {
       const n = byId.get(api.focused);
-      if (n.kind === "concept" && study.plans[n.key]) navigate({ plan: n.key, focus: null });
+      if (groups.has(api.focused)) openCluster(api.focused);
+      else if (n.kind === "concept" && study.plans[n.key]) navigate({ plan: n.key, focus: null });
     } else if (key === "+" || key === "=" || key === "-") {
       const scale = network.getScale() * (key === "-" ? 1 / 1.3 : 1.3);
       network.moveTo({ scale: scale });
@@ -1203,6 +1205,18 @@
   });
 
   // ---- Overview of a big graph ---------------------------------------------------------------
+  // A closed group reached by keyboard: selected, its card shown with a button to open it.
+  function selectGroup(id) {
+    if (!nodes.get(id)) return;
+    api.focused = id;
+    network.selectNodes([id]);
+    clearHighlight();
+    const open = el("button", "chain", "Open this topic");
+    open.type = "button";
+    open.addEventListener("click", () => openCluster(id));
+    details.replaceChildren(card(byId.get(id).info), open);
+    fitNodes([id]);
+  }
   function isClustered(id) {
     return groupOf.has(id);
   }
