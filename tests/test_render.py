@@ -448,9 +448,8 @@ def test_every_concept_carries_the_plan_of_the_cli(tiny_store) -> None:  # type:
         expected = json.loads(result.output)
         rebuilt = [{**study["concepts"][s["id"]], **s} for s in steps]
         assert {"target": target, "steps": rebuilt} == expected
-    # what "I know this" prunes by: each concept's prerequisites, by id
+    # what "I know this" prunes by: the prerequisites of each concept that has some, by id
     assert study["requires"] == {
-        "attention": [],
         "transformer": ["attention"],
         "rlhf": ["transformer"],
         "dpo": ["rlhf", "transformer"],
@@ -474,6 +473,11 @@ def test_a_large_view_carries_only_the_plan_asked_for(
     study = Page(render.build_page(tiny_store, plan="rlhf").html).payload()["study"]
     assert list(study["plans"]) == ["rlhf"]
     assert list(Page(render.build_page(tiny_store).html).payload()["study"]["plans"]) == []
+    # and part of a graph too big to browse, the plan of its focus alone
+    monkeypatch.setattr(render, "PLANS_FOR_ALL", 300)
+    monkeypatch.setattr(render, "BROWSER_NODES", 5)
+    page = Page(render.build_page(tiny_store, focus="rlhf", depth=1).html).payload()
+    assert list(page["study"]["plans"]) == ["rlhf"] and page["study"]["sessions"] == []
 
 
 def test_sessions_in_date_order_with_readings_and_what_they_teach(tiny_store) -> None:  # type: ignore[no-untyped-def]

@@ -656,6 +656,9 @@ def test_sessions_view_lists_sessions_in_date_order(open_page, bundled_store) ->
     opened = open_page(render.build_page(bundled_store, sessions=True).html)
     page = opened.page
     assert page.evaluate("() => location.hash") == "#sessions"
+    # the graph lights the sessions
+    lit = set(page.evaluate("() => [...fmgraph.highlighted.nodes]"))
+    assert {f"{ID}session/{code}" for _, code in sessions} <= lit
     items = page.locator("#study .sessions > li")
     assert items.evaluate_all("(lis) => lis.map((li) => li.dataset.session)") == [
         code for _, code in sessions

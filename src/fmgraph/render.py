@@ -349,6 +349,11 @@ def explorer_page(store: GraphStore) -> Page:
 PLANS_FOR_ALL = 300
 
 
+_REQUIRES_IDS = """
+SELECT ?c ?p WHERE { ?x fm:requires ?y . ?x dcterms:identifier ?c . ?y dcterms:identifier ?p }
+"""
+
+
 def study_data(
     store: GraphStore,
     view: nx.DiGraph,
@@ -370,12 +375,18 @@ def study_data(
     from .output import as_json
     from .paths import learning_plan
 
-    dag = prerequisite_graph(store)
-    requires = {
-        dag.nodes[c]["id"]: sorted(dag.nodes[p]["id"] for p in dag.predecessors(c)) for c in dag
-    }
+    requires: dict[str, list[str]] = {}
+    for r in rows(store, _REQUIRES_IDS):
+        requires.setdefault(r["c"], []).append(r["p"])
+    requires = {c: sorted(ps) for c, ps in sorted(requires.items())}
+    # Part of a graph too big to browse carries the plan of its own concept only: a plan per
+    # concept of a neighbourhood would cost more than the neighbourhood.
+    small = whole or node_count(store) <= BROWSER_NODES
     ids = sorted(d["id"] for _, d in view.nodes(data=True) if d.get("kind") == "concept")
-    targets = ids if len(ids) <= PLANS_FOR_ALL else []
+    targets = ids if small and len(ids) <= PLANS_FOR_ALL else []
+    focus = view.graph.get("focus")
+    if focus in view and view.nodes[focus].get("kind") == "concept":
+        target = target or view.nodes[focus]["id"]
     if target is not None and target not in targets:
         targets.append(target)
     plans: dict[str, list[dict[str, Any]]] = {}
@@ -394,7 +405,6 @@ def study_data(
     for steps in plans.values():
         works |= {r["work"] for step in steps for r in step.get("readings", [])}
     # The sessions of a graph too big to browse are left out of a page of some of it.
-    small = whole or node_count(store) <= BROWSER_NODES
     sessions = course_sessions(store) if small else []
     works |= {r["work"] for s in sessions for r in s["readings"]}
     return {

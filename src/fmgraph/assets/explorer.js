@@ -1016,6 +1016,11 @@
     studyPanel.hidden = false;
     document.body.dataset.study = "sessions";
     sessionsToggle.setAttribute("aria-pressed", "true");
+    // the graph lights the sessions and what they read
+    const lit = study.sessions.map((x) => byKey.get(`session:${x.id}`)).filter(Boolean);
+    const reads = lit.flatMap((id) => linksOf.get(id).filter((e) => e.relation.endsWith("Reading")));
+    highlight([...lit, ...reads.map((e) => e.to)], reads.map((e) => e.id));
+    fitNodes([...lit, ...reads.map((e) => e.to)]);
   }
   function closeStudy() {
     studyPanel.hidden = true;
@@ -1155,7 +1160,7 @@
       focusNode(id, { move: !plan, remember: false });
     } else {
       unfocus();
-      if (!plan) {
+      if (!plan && !current.sessions) {
         clearHighlight();
         if (api.ready) network.fit({ animation: motion() });
       }
