@@ -429,9 +429,11 @@
   function placeLabels() {
     const scale = network.getScale();
     const body = network.body;
+    // what is lit is labelled first: a highlighted plan or neighbourhood names its nodes
+    const lit = (n) => (highlighted !== null && highlighted.nodes.has(n.id) ? 1 : 0);
     const order = [...data.nodes, ...clusterEntries]
       .filter((n) => body.nodes[n.id] && !body.nodes[n.id].options.hidden)
-      .sort((a, b) => importance(b) - importance(a) || a.id.localeCompare(b.id));
+      .sort((a, b) => lit(b) - lit(a) || importance(b) - importance(a) || a.id.localeCompare(b.id));
     const positions = network.getPositions(order.map((n) => n.id));
     const w = container.clientWidth, h = container.clientHeight;
     const placed = [];
