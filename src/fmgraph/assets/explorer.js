@@ -276,7 +276,8 @@
   function hideTooltip() {
     tooltip.hidden = true;
     if (labelled !== null) {
-      edges.update({ id: labelled, font: { size: 0 } });
+      // update would add an edge that a group's opening has removed: only one still there
+      if (edges.get(labelled)) edges.update({ id: labelled, font: { size: 0 } });
       labelled = null;
     }
   }
@@ -284,6 +285,9 @@
   // highlighted edge counts, even where vis-network found a faded one beneath it.
   function pickEdge(edgeId, pointer) {
     if (highlighted === null || highlighted.edges.has(edgeId)) return edgeId;
+    return litEdgeAt(pointer);
+  }
+  function litEdgeAt(pointer) {
     const p = network.DOMtoCanvas(pointer);
     const r = 4 / network.getScale();
     const box = { left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r };
@@ -294,20 +298,27 @@
     return null;
   }
   network.on("hoverNode", (p) => {
-    if (highlighted !== null && !highlighted.nodes.has(p.node)) return hideTooltip();
+    // a faded node under a lit link: the link is what the picture shows there
+    if (highlighted !== null && !highlighted.nodes.has(p.node)) {
+      const lit = litEdgeAt(p.pointer.DOM);
+      if (lit !== null) return showEdge(lit, p.pointer.DOM);
+    }
     const n = byId.get(p.node);
     if (n) showTooltip(card(n.info), p.pointer.DOM);
   });
   network.on("hoverEdge", (p) => {
-    hideTooltip();
     const id = pickEdge(p.edge, p.pointer.DOM);
-    if (id === null) return;
+    if (id === null) return hideTooltip();
+    showEdge(id, p.pointer.DOM);
+  });
+  function showEdge(id, pointer) {
+    hideTooltip();
     // An edge's label is drawn while the pointer is on it: at size 0 vis-network skips it,
     // and resizing one edge costs nothing, where labels on every edge would crowd the picture.
     labelled = id;
     edges.update({ id: id, font: { size: 13 } });
-    showTooltip(edgeCard(edgeById.get(id)), p.pointer.DOM);
-  });
+    showTooltip(edgeCard(edgeById.get(id)), pointer);
+  }
   network.on("blurNode", hideTooltip);
   network.on("blurEdge", hideTooltip);
   for (const event of ["dragStart", "zoom", "startStabilizing"]) network.on(event, hideTooltip);
