@@ -491,8 +491,8 @@ def test_sessions_in_date_order_with_readings_and_what_they_teach(tiny_store) ->
                 {"work": "attention-notes", "role": "required", "position": 1},
                 {"work": "arxiv-2203.02155", "role": "required", "position": 2},
             ],
-            # the tiny course does not tell teaching from using: what its readings discuss
-            "teaches": ["attention", "rlhf", "transformer"],
+            "teaches": ["rlhf"],  # what its readings introduce
+            "discusses": ["attention", "transformer"],
             "assumes": [],
         },
         {
@@ -504,6 +504,7 @@ def test_sessions_in_date_order_with_readings_and_what_they_teach(tiny_store) ->
                 {"work": "arxiv-2203.02155", "role": "further", "position": 2},
             ],
             "teaches": ["dpo", "rlhf"],
+            "discusses": [],
             "assumes": [],
         },
     ]

@@ -48,7 +48,7 @@ from .names import SEPARATOR, graph_index, node_label, node_names
 from .paths import PathResult, find_path, resolve_concept
 from .show import resolve_node
 from .store import GraphStore
-from .vocab import concept_iri, work_iri
+from .vocab import FM, concept_iri, work_iri
 
 #: Where pyvis 0.3.2 keeps the vis-network build its own template would fetch from a CDN.
 VIS_NETWORK = "templates/lib/vis-9.1.2/vis-network.min.js"
@@ -431,8 +431,8 @@ SELECT ?code ?work ?role ?position WHERE {
 }
 """
 _SESSION_CONCEPTS = """
-SELECT DISTINCT ?code ?concept WHERE {
-  VALUES ?p { %s }
+SELECT DISTINCT ?code ?concept ?p WHERE {
+  VALUES ?p { fm:introduces fm:teaches fm:discusses }
   ?s a fm:Session ; dcterms:identifier ?code ; fm:hasReading/fm:work ?w .
   ?w ?p ?c . ?c a fm:Concept ; dcterms:identifier ?concept .
 }
@@ -442,38 +442,37 @@ SELECT ?code ?concept WHERE {
   ?s a fm:Session ; dcterms:identifier ?code ; fm:assumes ?c . ?c dcterms:identifier ?concept .
 }
 """
-_ANY_USES = "SELECT ?w WHERE { ?w fm:uses ?c } LIMIT 1"
 
 
 def course_sessions(store: GraphStore) -> list[dict[str, Any]]:
     """Sessions in date order (then code), each with its readings (required, then further, in
-    list order), the concepts its readings teach and the concepts it declares it assumes.
-
-    A work teaches what it introduces or ``teaches``. Data that does not yet tell teaching from
-    using (no ``uses`` link anywhere) counts every concept a reading discusses.
-    """
-    teaching = "fm:introduces fm:teaches"
-    if not list(rows(store, _ANY_USES)):
-        teaching += " fm:discusses"
+    list order), the concepts its readings teach (introduce or ``teaches``: what ``fmgraph
+    audit`` counts as taught), the other concepts they discuss, and the concepts the session
+    declares it assumes."""
     found: dict[str, dict[str, Any]] = {}
     for r in rows(store, _SESSION_ROWS):
         found.setdefault(
             r["code"],
             {"id": r["code"], "title": r["title"] or "", "date": r["date"] or "",
-             "readings": [], "teaches": set(), "assumes": set()},
+             "readings": [], "teaches": set(), "discusses": set(), "assumes": set()},
         )  # fmt: skip
     for r in rows(store, _SESSION_READINGS):
         if r["code"] in found:
             reading = {"work": r["work"], "role": r["role"], "position": int(r["position"])}
             found[r["code"]]["readings"].append(reading)
-    for key, sparql in (("teaches", _SESSION_CONCEPTS % teaching), ("assumes", _SESSION_ASSUMES)):
-        for r in rows(store, sparql):
-            if r["code"] in found:
-                found[r["code"]][key].add(r["concept"])
+    for r in rows(store, _SESSION_CONCEPTS):
+        if r["code"] in found:
+            key = "discusses" if r["p"] == FM.discusses else "teaches"
+            found[r["code"]][key].add(r["concept"])
+    for r in rows(store, _SESSION_ASSUMES):
+        if r["code"] in found:
+            found[r["code"]]["assumes"].add(r["concept"])
     sessions = sorted(found.values(), key=lambda s: (s["date"] or "9999", s["id"]))
     for s in sessions:
         s["readings"].sort(key=lambda r: (r["role"] != "required", r["position"], r["work"]))
-        s["teaches"], s["assumes"] = sorted(s["teaches"]), sorted(s["assumes"])
+        s["discusses"] -= s["teaches"]
+        for key in ("teaches", "discusses", "assumes"):
+            s[key] = sorted(s[key])
     return sessions
 
 

@@ -1009,13 +1009,17 @@
         for (const r of s.readings) ul.append(readingItem([{ work: r.work, session: s.id, role: r.role, position: r.position }]));
         li.append(ul);
       }
-      for (const [heading, keys] of [["Teaches", s.teaches], ["Assumes", s.assumes]]) {
+      const lists = [["Teaches", "teaches", s.teaches, "no concept"],
+        ["Also discusses", "discusses", s.discusses || [], null],
+        ["Assumes", "assumes", s.assumes, "nothing declared"]];
+      for (const [heading, name, keys, none] of lists) {
+        if (!keys.length && none === null) continue;
         li.append(el("h4", null, heading));
         if (!keys.length) {
-          li.append(el("p", "none", heading === "Assumes" ? "nothing declared" : "no concept"));
+          li.append(el("p", "none", none));
           continue;
         }
-        const p = el("p", `concepts ${heading.toLowerCase()}`);
+        const p = el("p", `concepts ${name}`);
         keys.forEach((key, i) => {
           if (i) p.append(", ");
           p.append(conceptButton(key));
