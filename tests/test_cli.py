@@ -78,18 +78,21 @@ def test_path_json_contract() -> None:
                         "readings": [
                             {"work": "arxiv-2203.02155", "title": "Human feedback at scale",
                              "session": "T-1", "role": "required", "position": 2,
-                             "introduces": True},
+                             "introduces": True, "relation": "introduces", "url": None},
                             {"work": "arxiv-2203.02155", "title": "Human feedback at scale",
                              "session": "T-2", "role": "further", "position": 2,
-                             "introduces": True},
+                             "introduces": True, "relation": "introduces", "url": None},
                             {"work": "arxiv-2305.18290",
                              "title": "Preference learning <b>without</b> rewards & \"quotes\""
                                       " — naïve",
                              "session": "T-2", "role": "required", "position": 1,
-                             "introduces": False},
+                             "introduces": False, "relation": "discusses",
+                             "url": "https://arxiv.org/abs/2305.18290"},
                         ],
                         "after": [],
                         "discussed_by": 2,
+                        "needed_for": None,
+                        "background": False,
                     },
                     {
                         "id": "dpo",
@@ -100,10 +103,13 @@ def test_path_json_contract() -> None:
                              "title": "Preference learning <b>without</b> rewards & \"quotes\""
                                       " — naïve",
                              "session": "T-2", "role": "required", "position": 1,
-                             "introduces": True},
+                             "introduces": True, "relation": "introduces",
+                             "url": "https://arxiv.org/abs/2305.18290"},
                         ],
                         "after": [],
                         "discussed_by": 1,
+                        "needed_for": None,
+                        "background": False,
                     },
                 ]
             }

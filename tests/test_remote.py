@@ -116,7 +116,13 @@ SAME = [
     ["path", "no-such-concept", "dpo"],  # unknown name: exit 2 and the same suggestions
     ["plan", "dpo"],
     ["plan", "lora", "--format", "json"],
+    ["plan", "dpo", "--know", "rlhf", "--with-background"],
+    ["next", "--know", "transformer", "--toward", "dpo"],
+    ["next", "--know", "rlhf", "--format", "json"],
+    ["audit"],
+    ["audit", "--format", "json"],
     ["show", "dpo"],
+    ["show", "2307.09288"],
     ["show", "2024-S5", "--format", "json"],
     ["show", "2305.18290"],
     ["stats", "--format", "json"],

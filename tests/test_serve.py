@@ -217,7 +217,12 @@ def test_unacceptable_format_is_406(server: str) -> None:
 
 
 def test_syntax_error_is_400_with_line_and_column(server: str) -> None:
-    with pytest.raises(QueryBadFormed, match="SPARQL syntax error: error at 1:24"):
+    with pytest.raises(QueryBadFormed, match="SPARQL syntax error: error at 1:26"):
+        sparql(server, "SELECT ?s WHERE { ?s ?p }", JSON)
+
+
+def test_unclosed_bracket_is_400_before_the_engine(server: str) -> None:
+    with pytest.raises(QueryBadFormed, match=r"line 1, column 17: '\{' is never closed"):
         sparql(server, "SELECT ?s WHERE { ?s ?p", JSON)
 
 

@@ -36,7 +36,7 @@ def test_show_topic_and_prerequisite_dependents(tiny_store) -> None:  # type: ig
     assert topic.kind == "topic"
     assert topic.links["sessions"] == ["T-2 (Aligning models)"]
     transformer = show_node(tiny_store, "transformer")
-    assert [d.split(":")[0] for d in transformer.links["required by"]] == ["dpo", "lora", "rlhf"]
+    assert [d.split(":")[0] for d in transformer.links["unlocks"]] == ["dpo", "lora", "rlhf"]
 
 
 def test_show_unknown(tiny_store) -> None:  # type: ignore[no-untyped-def]

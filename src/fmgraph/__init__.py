@@ -7,7 +7,9 @@ The Python API mirrors the command line::
 
     store = fmgraph.open_store(fmgraph.bundled_data())   # build (cached) and open
     fmgraph.find_path(store, "rlhf", "dpo")                # prerequisite chain
-    fmgraph.learning_plan(store, "dpo")                    # ordered plan
+    fmgraph.learning_plan(store, "dpo", know=["rlhf"])     # teaching order, known left out
+    fmgraph.next_concepts(store, ["transformer"])          # what can be learned next
+    fmgraph.audit_course(store)                            # syllabus-order findings
     fmgraph.run_query(store, "SELECT ...")                 # read-only SPARQL
     fmgraph.full_graph(store)                              # networkx view
     fmgraph.load_catalog(Path("data"))                     # the YAML as dataclasses
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "__version__",
+    "audit_course",
     "bundled_data",
     "catalog_triples",
     "export_bytes",
@@ -29,6 +32,7 @@ __all__ = [
     "learning_plan",
     "load_catalog",
     "neighbourhood",
+    "next_concepts",
     "open_store",
     "prerequisite_graph",
     "run_query",
@@ -44,6 +48,8 @@ _API = {
     "full_graph": ("graphview", "full_graph"),
     "graph_stats": ("stats", "graph_stats"),
     "learning_plan": ("paths", "learning_plan"),
+    "next_concepts": ("paths", "next_concepts"),
+    "audit_course": ("audit", "audit"),
     "load_catalog": ("loader", "load_catalog"),
     "neighbourhood": ("graphview", "neighbourhood"),
     "open_store": ("store", "open_store"),
@@ -54,11 +60,12 @@ _API = {
 }
 
 if TYPE_CHECKING:
+    from .audit import audit as audit_course
     from .build import catalog_triples
     from .export import export_bytes
     from .graphview import full_graph, neighbourhood, prerequisite_graph
     from .loader import load_catalog
-    from .paths import find_path, learning_plan
+    from .paths import find_path, learning_plan, next_concepts
     from .query import run_query
     from .resources import data_dir as bundled_data
     from .show import show_node
@@ -72,10 +79,13 @@ def __getattr__(name: str) -> Any:
     if name == "__version__":
         from importlib.metadata import version
 
-        return version("fmgraph")
-    if name in _API:
+        value: Any = version("fmgraph")
+    elif name in _API:
         import importlib
 
         module, attr = _API[name]
-        return getattr(importlib.import_module(f".{module}", __name__), attr)
-    raise AttributeError(f"module 'fmgraph' has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # the next access is a plain module attribute, not this call
+    return value

@@ -23,8 +23,10 @@ from .vocab import (
     TOPIC_SCHEME,
     WORK_KINDS,
     XSD,
+    authorship_iri,
     collection_iri,
     concept_iri,
+    motivation_iri,
     prerequisite_iri,
     reading_iri,
     session_iri,
@@ -72,6 +74,17 @@ def _concept(c: Concept) -> Iterator[Terms]:
         yield (node, NamedNode(FM.dependent), s)
         yield (node, NamedNode(FM.prerequisite), NamedNode(concept_iri(p.concept)))
         yield (node, NamedNode(FM.reason), _lit(p.reason))
+    for m in c.motivated_by:
+        node = NamedNode(motivation_iri(c.id, m.concept))
+        yield (s, NamedNode(FM.motivatedBy), NamedNode(concept_iri(m.concept)))
+        yield (s, NamedNode(FM.hasMotivation), node)
+        yield (node, _TYPE, NamedNode(FM.Motivation))
+        yield (node, NamedNode(FM.dependent), s)
+        yield (node, NamedNode(FM.motivation), NamedNode(concept_iri(m.concept)))
+        yield (node, NamedNode(FM.reason), _lit(m.reason))
+    for broader in c.broader:  # skos:narrower is written out too, as SKOS readers expect
+        yield (s, NamedNode(SKOS.broader), NamedNode(concept_iri(broader)))
+        yield (NamedNode(concept_iri(broader)), NamedNode(SKOS.narrower), s)
 
 
 def _work(w: Work) -> Iterator[Terms]:
@@ -86,15 +99,27 @@ def _work(w: Work) -> Iterator[Terms]:
         yield (s, NamedNode(SCHEMA.url), NamedNode(url))
     if w.year is not None:
         yield (s, NamedNode(DCTERMS.issued), _lit(f"{w.year:04d}", XSD.gYear))
-    for author in w.authors:
+    for position, author in enumerate(w.authors, start=1):
+        node = NamedNode(authorship_iri(w.id, position))
         yield (s, NamedNode(DCTERMS.creator), _lit(author))
+        yield (s, NamedNode(FM.authorship), node)
+        yield (node, _TYPE, NamedNode(FM.Authorship))
+        yield (node, NamedNode(FM.position), _lit(position, XSD.integer))
+        yield (node, NamedNode(FM.authorName), _lit(author))
+    if w.authors_truncated:
+        yield (s, NamedNode(FM.authorsTruncated), _lit("true", XSD.boolean))
     if w.doi:
         yield (s, NamedNode(FM.doi), _lit(w.doi))
     if w.description:
         yield (s, NamedNode(DCTERMS.description), _lit(w.description))
+    # Super-properties are written out: introduces ⊂ teaches ⊂ discusses, uses ⊂ discusses.
     for concept_id in w.introduces:
         yield (s, NamedNode(FM.introduces), NamedNode(concept_iri(concept_id)))
-    for concept_id in dict.fromkeys(w.introduces + w.discusses):
+    for concept_id in dict.fromkeys(w.introduces + w.teaches):
+        yield (s, NamedNode(FM.teaches), NamedNode(concept_iri(concept_id)))
+    for concept_id in w.uses:
+        yield (s, NamedNode(FM.uses), NamedNode(concept_iri(concept_id)))
+    for concept_id in dict.fromkeys(w.introduces + w.teaches + w.uses + w.discusses):
         yield (s, NamedNode(FM.discusses), NamedNode(concept_iri(concept_id)))
     for cited in w.cites:
         yield (s, NamedNode(CITO.cites), NamedNode(work_iri(cited)))
@@ -115,6 +140,8 @@ def _session(x: Session) -> Iterator[Terms]:
         yield (c, _PREF, _lit(x.collection))
     for topic_id in x.topics:
         yield (s, NamedNode(FM.hasTopic), NamedNode(topic_iri(topic_id)))
+    for concept_id in x.assumes:
+        yield (s, NamedNode(FM.assumes), NamedNode(concept_iri(concept_id)))
     role_property = {"required": FM.requiredReading, "further": FM.furtherReading}
     for position, role, work_id in x.readings():
         work = NamedNode(work_iri(work_id))

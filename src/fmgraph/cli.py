@@ -39,6 +39,11 @@ class FmgraphGroup(click.Group):
 class State:
     """What the global options select: the data directory, or a remote endpoint, and the store."""
 
+    #: Set by :func:`main` (a process of its own): reading a local store then forbids network
+    #: sockets for the rest of the process (:mod:`fmgraph.sandbox`). Tests that run commands
+    #: in-process leave it off, since the filter cannot be lifted.
+    deny_network = False
+
     def __init__(self, data: Path | None, endpoint: str | None = None) -> None:
         self.data = data
         self.endpoint = endpoint
@@ -64,6 +69,10 @@ class State:
             self._store = RemoteStore(self.endpoint)
         elif self._store is None:
             self._store = self.local_store()
+            if State.deny_network:
+                from .sandbox import deny_network
+
+                deny_network()
         return self._store
 
 
@@ -202,15 +211,46 @@ def query(
     emit(output.query_result(run_query(state.store(), text), fmt))
 
 
+def background_option(f: F) -> F:
+    """``--with-background``: follow fm:motivatedBy (history, context) as well as fm:requires."""
+    return click.option(
+        "--with-background",
+        is_flag=True,
+        help="Follow 'motivated by' links (history and context) as well as hard prerequisites.",
+    )(f)
+
+
+def _names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    """``--know a,b --know c``: names separated by commas, the option given once or more."""
+    return [name.strip() for item in value for name in item.split(",") if name.strip()]
+
+
+def know_option(f: F) -> F:
+    return click.option(
+        "--know",
+        metavar="NAME,…",
+        multiple=True,
+        callback=_names,
+        help="Concepts you know already: they and everything they require are left out.",
+    )(f)
+
+
 @cli.command()
 @click.argument("source")
 @click.argument("target")
 @click.option("--all", "all_paths", is_flag=True, help="Show every shortest chain, not one.")
+@background_option
 @readings_option
 @format_option("text", "json")
 @pass_state
 def path(
-    state: State, source: str, target: str, all_paths: bool, readings: int | None, fmt: str
+    state: State,
+    source: str,
+    target: str,
+    all_paths: bool,
+    with_background: bool,
+    readings: int | None,
+    fmt: str,
 ) -> None:
     """Show the prerequisite chain from SOURCE (learned first) to TARGET.
 
@@ -228,31 +268,108 @@ def path(
     from . import output
     from .paths import find_path
 
-    result = find_path(state.store(), source, target, all_paths=all_paths, readings=readings)
+    result = find_path(
+        state.store(),
+        source,
+        target,
+        all_paths=all_paths,
+        readings=readings,
+        with_background=with_background,
+    )
     emit(output.as_json(result) if fmt == "json" else output.path_text(result))
 
 
 @cli.command()
 @click.argument("target")
+@know_option
+@background_option
 @readings_option
 @format_option("text", "json")
 @pass_state
-def plan(state: State, target: str, readings: int | None, fmt: str) -> None:
-    """List everything to learn before TARGET, each concept after all it requires.
+def plan(
+    state: State,
+    target: str,
+    know: list[str],
+    with_background: bool,
+    readings: int | None,
+    fmt: str,
+) -> None:
+    """List everything to learn before TARGET, in a teaching order.
 
-    Each step lists the works that teach it (three unless --readings says otherwise).
+    Depth-first from TARGET: each concept comes after what it requires, and right before the
+    step it is needed for (ties go to what the course teaches first). Each step says what it
+    is needed for and why, and lists the works that teach it (three unless --readings says
+    otherwise): works that introduce or teach it before works that only use it, required
+    readings before further ones, earlier sessions first. Only hard prerequisites are
+    followed unless --with-background is given.
 
     \b
     Examples:
       fmgraph plan dpo
+      fmgraph plan dpo --know rlhf,transformer
       fmgraph plan lora --readings 1
       fmgraph plan dpo --readings all --format json
     """
     from . import output
     from .paths import learning_plan
 
-    result = learning_plan(state.store(), target, readings=readings)
+    result = learning_plan(
+        state.store(), target, readings=readings, know=know, with_background=with_background
+    )
     emit(output.as_json(result) if fmt == "json" else output.plan_text(result))
+
+
+@cli.command(name="next")
+@know_option
+@click.option("--toward", metavar="TARGET", help="Only concepts on TARGET's plan.")
+@readings_option
+@format_option("text", "json")
+@pass_state
+def next_(
+    state: State, know: list[str], toward: str | None, readings: int | None, fmt: str
+) -> None:
+    """List the concepts you can learn next: all of their prerequisites are known.
+
+    What you know is the concepts given with --know and everything they require. Each
+    concept lists the works that teach it. With --toward, only the concepts on that
+    target's plan.
+
+    \b
+    Examples:
+      fmgraph next --know transformer
+      fmgraph next --know rlhf --toward dpo
+    """
+    from . import output
+    from .paths import next_concepts
+
+    result = next_concepts(state.store(), know, toward=toward, readings=readings)
+    emit(output.as_json(result) if fmt == "json" else output.next_text(result))
+
+
+@cli.command()
+@format_option("text", "json")
+@pass_state
+def audit(state: State, fmt: str) -> None:
+    """Check that sessions teach each concept after its prerequisites.
+
+    Sessions are taken in date order. For every concept a session's readings introduce or
+    teach, each hard prerequisite must be taught by the same or an earlier session, or be
+    declared assumed (a session's `assumes:` list). Each finding names the session, the
+    concept, the missing prerequisite and where it is first taught, if later. Exits 1 when
+    there are findings.
+
+    \b
+    Examples:
+      fmgraph audit
+      fmgraph --data my-course audit --format json
+    """
+    from . import output
+    from .audit import audit as audit_course
+
+    result = audit_course(state.store())
+    emit(output.as_json(result) if fmt == "json" else output.audit_text(result))
+    if result.findings:
+        click.get_current_context().exit(1)
 
 
 @cli.command()
@@ -665,4 +782,5 @@ def push(state: State, push_endpoint: str | None, graph: str | None, store_url: 
 
 
 def main() -> None:
+    State.deny_network = True
     cli(prog_name="fmgraph")

@@ -70,6 +70,10 @@ class QueryError(FmgraphError):
     exit_code = 2
 
 
+class QueryRefused(QueryError):
+    """A well-formed query that would write, or reach outside the store: never executed."""
+
+
 class OutputError(FmgraphError):
     """An output file could not be written."""
 

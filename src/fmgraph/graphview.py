@@ -36,6 +36,7 @@ from .store import GraphStore
 _ALL_CONCEPTS = "?c a fm:Concept ."
 _SOME_CONCEPTS = "VALUES ?c { %s } ?c a fm:Concept ."
 _ANCESTORS = "SELECT ?c WHERE { <%s> fm:requires* ?c }"
+_ANCESTORS_WITH_BACKGROUND = "SELECT ?c WHERE { <%s> (fm:requires|fm:motivatedBy)* ?c }"
 _CONCEPT_QUERIES = {
     "node": "SELECT ?c ?id ?label WHERE { %s ?c dcterms:identifier ?id ; skos:prefLabel ?label }",
     "alias": "SELECT ?c ?alias WHERE { %s ?c skos:altLabel ?alias }",
@@ -44,6 +45,9 @@ _CONCEPT_QUERIES = {
     "requires": "SELECT ?c ?p WHERE { %s ?c fm:requires ?p }",
     "reason": "SELECT ?c ?p ?reason WHERE { %s ?c fm:hasPrerequisite ?n ."
               " ?n fm:prerequisite ?p ; fm:reason ?reason }",
+    "motivatedBy": "SELECT ?c ?p WHERE { %s ?c fm:motivatedBy ?p }",
+    "motivation": "SELECT ?c ?p ?reason WHERE { %s ?c fm:hasMotivation ?n ."
+                  " ?n fm:motivation ?p ; fm:reason ?reason }",
 }  # fmt: skip
 _SESSIONS = """
 SELECT ?s ?code ?title ?date WHERE {
@@ -174,16 +178,23 @@ def neighbourhood(store: GraphStore, start: Iterable[str], depth: int) -> set[st
 
 
 def prerequisite_graph(
-    store: GraphStore, of: str | None = None, among: Collection[str] | None = None
+    store: GraphStore,
+    of: str | None = None,
+    among: Collection[str] | None = None,
+    *,
+    background: bool = False,
 ) -> nx.DiGraph:
-    """Concepts and their prerequisites, edges pointing from what comes first to what needs it.
+    """Concepts and their prerequisites, edges pointing from what comes first to what needs it
+    (``relation`` "requires"; with ``background``, also "motivatedBy" edges from the concepts
+    each one grew out of, which are context rather than need).
 
     With ``of`` (a concept IRI), only that concept and everything it requires, directly or not:
     every chain that ends at ``of`` lies in that graph, and it costs what the answer costs.
     With ``among``, only the concepts among those IRIs.
     """
     if of is not None:  # the closure once, not once per query
-        among = [r["c"] for r in rows(store, _ANCESTORS % of)]
+        closure = _ANCESTORS_WITH_BACKGROUND if background else _ANCESTORS
+        among = [r["c"] for r in rows(store, closure % of)]
 
     def query(name: str) -> list[dict[str, Any]]:
         sparql = _CONCEPT_QUERIES[name]
@@ -204,11 +215,13 @@ def prerequisite_graph(
         graph.add_node(c, kind="concept", id=r["id"], label=r["label"],
                        aliases=SEPARATOR.join(sorted(aliases.get(c, []))),
                        definition=definitions.get(c, ""), topic=topics.get(c, ""))  # fmt: skip
-    reasons = {(r["c"], r["p"]): r["reason"] for r in query("reason")}
-    for r in sorted(query("requires"), key=lambda r: (r["c"], r["p"])):
-        if r["c"] in graph and r["p"] in graph:
-            reason = reasons.get((r["c"], r["p"]), "")
-            graph.add_edge(r["p"], r["c"], relation="requires", reason=reason)
+    links = [("requires", "reason")] + ([("motivatedBy", "motivation")] if background else [])
+    for relation, reasons_of in reversed(links):  # a "requires" edge wins over a background one
+        reasons = {(r["c"], r["p"]): r["reason"] for r in query(reasons_of)}
+        for r in sorted(query(relation), key=lambda r: (r["c"], r["p"])):
+            if r["c"] in graph and r["p"] in graph:
+                reason = reasons.get((r["c"], r["p"]), "")
+                graph.add_edge(r["p"], r["c"], relation=relation, reason=reason)
     return graph
 
 

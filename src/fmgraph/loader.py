@@ -17,7 +17,7 @@ import yaml
 from .errors import DataError, Problem
 from .files import RDF_SUFFIXES, data_files
 from .gcpause import paused_gc
-from .model import Catalog, Concept, Prerequisite, Session, Source, Topic, Work
+from .model import Catalog, Concept, Motivation, Prerequisite, Session, Source, Topic, Work
 from .vocab import WORK_KINDS, slug
 from .yaml_values import load_values
 
@@ -31,10 +31,12 @@ SESSION_CODE = re.compile(r"^[\w.\-]+$")
 #: The fields of each section's entries, in the order data files write them.
 FIELDS: dict[str, tuple[str, ...]] = {
     "topics": ("id", "label", "definition"),
-    "concepts": ("id", "label", "aliases", "definition", "topic", "requires"),
-    "works": ("id", "title", "kind", "arxiv", "urls", "year", "authors", "doi", "description",
-              "introduces", "discusses", "cites"),
-    "sessions": ("code", "title", "date", "collection", "topics", "required", "further"),
+    "concepts": ("id", "label", "aliases", "definition", "topic", "broader", "requires",
+                 "motivated_by"),
+    "works": ("id", "title", "kind", "arxiv", "urls", "year", "authors", "authors_truncated",
+              "doi", "description", "introduces", "teaches", "uses", "discusses", "cites"),
+    "sessions": ("code", "title", "date", "collection", "topics", "assumes", "required",
+                 "further"),
 }  # fmt: skip
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -113,6 +115,35 @@ class _Entry:
             return []
         return [str(v).strip() for v in value if str(v).strip()]
 
+    def flag(self, key: str) -> bool:
+        value = self.raw.get(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.problem(f"field {key!r} must be true or false, got {value!r}")
+            return False
+        return value
+
+    def links(self, key: str, make: Callable[[str, str], Any]) -> list[Any]:
+        """A list of ``{concept, reason}`` entries, each made into ``make(concept, reason)``."""
+        raw = self.raw.get(key) or []
+        if not isinstance(raw, list):
+            self.problem(f"field {key!r} must be a list of {{concept, reason}} entries")
+            return []
+        found = []
+        for item in raw:
+            concept, reason = (item.get("concept"), item.get("reason")) if isinstance(
+                item, dict) else (None, None)  # fmt: skip
+            if (
+                not isinstance(concept, str)
+                or not isinstance(reason, str)
+                or not (concept.strip() and reason.strip())
+            ):
+                self.problem(f"each entry of {key!r} needs 'concept' and 'reason', got {item!r}")
+                continue
+            found.append(make(concept.strip(), reason.strip()))
+        return found
+
     def integer(self, key: str) -> int | None:
         value = self.raw.get(key)
         if value is None:
@@ -151,20 +182,21 @@ def _concept(e: _Entry) -> Concept | None:
         e.name = f"concept {concept_id!r}"
     definition = e.text("definition", required=True)
     topic = e.text("topic", required=True)
-    requires: list[Prerequisite] = []
-    raw_requires = e.raw.get("requires") or []
-    if not isinstance(raw_requires, list):
-        e.problem("field 'requires' must be a list of {concept, reason} entries")
-        raw_requires = []
-    for item in raw_requires:
-        if not isinstance(item, dict) or not item.get("concept") or not item.get("reason"):
-            e.problem(f"each prerequisite needs 'concept' and 'reason', got {item!r}")
-            continue
-        requires.append(Prerequisite(str(item["concept"]).strip(), str(item["reason"]).strip()))
+    requires = e.links("requires", Prerequisite)
+    motivated_by = e.links("motivated_by", Motivation)
     if not (label and concept_id and definition and topic):
         return None
-    aliases = e.texts("aliases")
-    return Concept(concept_id, label, definition, topic, aliases, requires, Source(e.file, e.line))
+    return Concept(
+        concept_id,
+        label,
+        definition,
+        topic,
+        aliases=e.texts("aliases"),
+        requires=requires,
+        motivated_by=motivated_by,
+        broader=e.texts("broader"),
+        source=Source(e.file, e.line),
+    )
 
 
 def _work(e: _Entry) -> Work | None:
@@ -195,9 +227,12 @@ def _work(e: _Entry) -> Work | None:
         urls=urls,
         year=e.integer("year"),
         authors=e.texts("authors"),
+        authors_truncated=e.flag("authors_truncated"),
         doi=e.text("doi"),
         description=e.text("description"),
         introduces=e.texts("introduces"),
+        teaches=e.texts("teaches"),
+        uses=e.texts("uses"),
         discusses=e.texts("discusses"),
         cites=e.texts("cites"),
         source=Source(e.file, e.line),
@@ -231,6 +266,7 @@ def _session(e: _Entry) -> Session | None:
         topics=e.texts("topics"),
         required=e.texts("required"),
         further=e.texts("further"),
+        assumes=e.texts("assumes"),
         source=Source(e.file, e.line),
     )
 
@@ -348,11 +384,16 @@ def check_references(catalog: Catalog) -> list[Problem]:
         missing(
             concept, "prerequisite concept", [p.concept for p in concept.requires], catalog.concepts
         )
+        missing(concept, "motivating concept", [m.concept for m in concept.motivated_by],
+                catalog.concepts)  # fmt: skip
+        missing(concept, "broader concept", concept.broader, catalog.concepts)
     for work in catalog.works.values():
-        missing(work, "concept", work.introduces + work.discusses, catalog.concepts)
+        missing(work, "concept", work.introduces + work.teaches + work.uses + work.discusses,
+                catalog.concepts)  # fmt: skip
         missing(work, "cited work", work.cites, catalog.works)
     for session in catalog.sessions.values():
         missing(session, "topic", session.topics, catalog.topics)
+        missing(session, "assumed concept", session.assumes, catalog.concepts)
         missing(session, "work", session.required + session.further, catalog.works)
         seen: set[str] = set()
         for _, role, work_id in session.readings():

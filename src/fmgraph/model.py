@@ -25,8 +25,15 @@ class Topic:
 
 @dataclass
 class Prerequisite:
+    """A concept that must be understood first (``fm:requires``), and why."""
+
     concept: str
     reason: str
+
+
+@dataclass
+class Motivation(Prerequisite):
+    """A concept this one grew out of (``fm:motivatedBy``): useful context, not needed."""
 
 
 @dataclass
@@ -37,6 +44,8 @@ class Concept:
     topic: str
     aliases: list[str] = field(default_factory=list)
     requires: list[Prerequisite] = field(default_factory=list)
+    motivated_by: list[Motivation] = field(default_factory=list)
+    broader: list[str] = field(default_factory=list)
     source: Source = Source("<memory>")
 
 
@@ -49,9 +58,12 @@ class Work:
     urls: list[str] = field(default_factory=list)
     year: int | None = None
     authors: list[str] = field(default_factory=list)
+    authors_truncated: bool = False
     doi: str | None = None
     description: str | None = None
     introduces: list[str] = field(default_factory=list)
+    teaches: list[str] = field(default_factory=list)
+    uses: list[str] = field(default_factory=list)
     discusses: list[str] = field(default_factory=list)
     cites: list[str] = field(default_factory=list)
     source: Source = Source("<memory>")
@@ -66,6 +78,7 @@ class Session:
     topics: list[str] = field(default_factory=list)
     required: list[str] = field(default_factory=list)
     further: list[str] = field(default_factory=list)
+    assumes: list[str] = field(default_factory=list)
     source: Source = Source("<memory>")
 
     def readings(self) -> list[tuple[int, str, str]]:

@@ -12,8 +12,9 @@ from .errors import QueryError
 from .vocab import compact
 
 if TYPE_CHECKING:
+    from .audit import AuditResult
     from .merge import ImportResult
-    from .paths import PathResult, PlanResult, Reading, Step
+    from .paths import NextResult, PathResult, PlanResult, Reading, Step
     from .show import NodeView
     from .stats import Stats
     from .store import QueryResult
@@ -68,11 +69,14 @@ def query_result(result: QueryResult, fmt: str) -> bytes:
     return rdf_bytes(result, RdfFormat.TURTLE)
 
 
+_RELATION_NOTES = {"introduces": " [introduces it]", "uses": " [uses it]"}
+
+
 def _where(readings: list[Reading]) -> list[str]:
     by_work: dict[str, list[str]] = {}
     titles: dict[str, str] = {}
     for r in readings:
-        titles[r.work] = r.title + (" [introduces it]" if r.introduces else "")
+        titles[r.work] = r.title + _RELATION_NOTES.get(r.relation, "")
         places = by_work.setdefault(r.work, [])
         if r.session:
             places.append(f"{r.session} {r.role} #{r.position}")
@@ -84,7 +88,11 @@ def _where(readings: list[Reading]) -> list[str]:
 
 def _step_lines(number: int, step: Step, *, after: bool = False) -> list[str]:
     lines = [f"{number:>2}. {step.label} ({step.id})"]
-    if step.reason:
+    if step.needed_for:
+        how = "background for" if step.background else "needed for"
+        lines.append(f"      why: {how} {step.needed_for}" + (f": {step.reason}" if step.reason
+                                                                  else ""))  # fmt: skip
+    elif step.reason:
         lines.append(f"      why: {step.reason}")
     if after and step.after:
         lines.append(f"      after: {', '.join(step.after)}")
@@ -115,16 +123,58 @@ def path_text(result: PathResult) -> str:
 
 
 def plan_text(result: PlanResult) -> str:
+    known = f"; known, left out: {', '.join(result.known)}" if result.known else ""
+    if not result.steps:
+        return f"Nothing to learn: {result.target} is known already{known}.\n"
     goal = result.steps[-1]
-    lines = [f"To learn {goal.label} ({goal.id}), in this order ({len(result.steps)} concepts):"]
+    background = ", with background" if result.with_background else ""
+    lines = [
+        f"To learn {goal.label} ({goal.id}), in this order ({len(result.steps)} concepts"
+        f"{background}{known}):"
+    ]
     for n, step in enumerate(result.steps, start=1):
         lines += _step_lines(n, step, after=True)
+    return "\n".join(lines) + "\n"
+
+
+def next_text(result: NextResult) -> str:
+    toward = f" toward {result.toward}" if result.toward else ""
+    known = ", ".join(result.known) if result.known else "nothing yet"
+    if not result.steps:
+        return f"Nothing left to learn{toward}: known {known}.\n"
+    n = len(result.steps)
+    lines = [f"Ready to learn{toward} ({n} concept{'s' if n != 1 else ''}; known: {known}):"]
+    for n, step in enumerate(result.steps, start=1):
+        lines += _step_lines(n, step, after=True)
+    return "\n".join(lines) + "\n"
+
+
+def audit_text(result: AuditResult) -> str:
+    n = len(result.sessions)
+    head = f"Audit of {n} session{'s' if n != 1 else ''} teaching {result.concepts_taught} concepts"
+    if not result.findings:
+        return (f"{head}: every prerequisite of what a session teaches is taught by then or "
+                "declared assumed.\n")  # fmt: skip
+    lines = [f"{head}: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''}"]
+    for f in result.findings:
+        when = f" ({f.date})" if f.date else ""
+        if f.first_taught_in:
+            later = f"first taught later, in {f.first_taught_in}" + (
+                f" ({f.first_taught_on})" if f.first_taught_on else "")  # fmt: skip
+        else:
+            later = "never taught; declare it under the session's assumes"
+        lines.append(f"{f.session}{when}: {f.concept} (taught by {f.work}) requires "
+                     f"{f.prerequisite}: {later}")  # fmt: skip
+        lines.append(f"    why it is needed: {f.reason}")
     return "\n".join(lines) + "\n"
 
 
 def node_text(view: NodeView) -> str:
     lines = [f"{view.kind} {view.id} — {view.label}", f"  iri: {view.iri}"]
     for name, values in view.values.items():
+        if name == "authors":  # in order, on one line
+            lines.append(f"  authors: {', '.join(values)}")
+            continue
         for value in values:
             lines.append(f"  {name}: {value}")
     for relation, items in view.links.items():

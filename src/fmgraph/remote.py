@@ -2,8 +2,8 @@
 
 Queries go out with the SPARQL 1.1 Protocol (POST, ``application/sparql-query``) and answers
 are parsed by pyoxigraph, so everything above the store sees the same terms as it does from
-the embedded store. Each query is parsed locally first, on an empty store: a syntax error
-reads exactly as it does locally, and the query form decides which formats to ask for.
+the embedded store. A query is never executed locally: :mod:`fmgraph.readonly` refuses what
+would write or reach outside, and tells which formats to ask for from the query's form.
 Default and named graphs can be chosen with ``default-graph-uri`` and ``named-graph-uri``
 in the endpoint URL's query string; they are sent with every query.
 
@@ -45,6 +45,7 @@ from pyoxigraph import (
 )
 
 from .errors import EndpointError, FmgraphError
+from .readonly import query_form
 from .store import GraphStore, QueryResult
 
 DEFAULT_TIMEOUT = 60.0
@@ -70,16 +71,15 @@ class RemoteStore:
         self._graphs: list[str] | None = None
 
     def query(self, sparql: str, prefixes: dict[str, str] | None = None) -> QueryResult:
-        # Parsed on an empty store: raises SyntaxError with the local line and column, and
-        # tells SELECT/ASK from CONSTRUCT/DESCRIBE without evaluating anything that matters.
-        form = Store().query(sparql, prefixes=prefixes)
+        # Never run locally, not even on an empty store: the engine evaluates SERVICE at once.
+        form = query_form(sparql)
         declared = {m.group(1) or "" for m in _DECLARED_PREFIX.finditer(sparql)}
         prologue = "".join(
             f"PREFIX {name}: <{iri}>\n"
             for name, iri in (prefixes or {}).items()
             if name not in declared
         )
-        if isinstance(form, QueryTriples):
+        if form in ("CONSTRUCT", "DESCRIBE"):
             body, media = self._post(prologue + sparql, GRAPH_ACCEPT)
             return _as_query_triples(_parse_graph(body, media, self.endpoint))
         body, media = self._post(prologue + sparql, RESULTS_ACCEPT)

@@ -7,7 +7,7 @@ fires it has already sent ``200 OK`` and part of the rows, then an error text in
 So this is a small front on the standard library's ``ThreadingHTTPServer`` that queries
 pyoxigraph in worker processes:
 
-- every query passes :func:`fmgraph.query.check_read_only` first; a refusal is a 403, and
+- every query passes :func:`fmgraph.readonly.check_read_only` first; a refusal is a 403, and
   SPARQL Update, LOAD and SERVICE never reach the store;
 - a worker runs the query and serializes at most ``max_rows`` rows (or triples) in the format
   the ``Accept`` header asks for; the whole answer is ready before the status line goes out,
@@ -44,8 +44,9 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from .errors import FmgraphError, QueryError
-from .query import check_read_only
+from .errors import FmgraphError, QueryError, QueryRefused
+from .readonly import check_read_only
+from .sandbox import deny_network
 from .store import LocalStore
 from .vocab import PREFIXES
 
@@ -201,6 +202,7 @@ def _work(conn: Connection, path: str, max_rows: int) -> None:
     """A worker process: open the store, then answer queries until the front goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the front, which stops us
     store = LocalStore(Path(path))
+    deny_network()  # the second wall: SERVICE cannot reach out even past the check
     conn.send(_READY)
     while True:
         try:
@@ -438,9 +440,11 @@ class _Handler(BaseHTTPRequestHandler):
             check_read_only(queries[0], endpoint.graphs)
             for graph in default + named:
                 if graph not in endpoint.graphs:
-                    raise QueryError(f"graph <{graph}> is refused: the store has no such graph")
-        except QueryError as e:
+                    raise QueryRefused(f"graph <{graph}> is refused: the store has no such graph")
+        except QueryRefused as e:
             return self._text(403, str(e))
+        except QueryError as e:  # malformed, or too large or deep to parse safely
+            return self._text(400, str(e))
         request = Request(queries[0], self.headers.get("Accept"), tuple(default), tuple(named))
         reply = endpoint.pool.run(request, endpoint.timeout)
         headers = {}

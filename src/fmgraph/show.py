@@ -40,7 +40,18 @@ SELECT ?other ?reason ?direction WHERE {
     ?p dcterms:identifier ?other . BIND("requires" AS ?direction) }
   UNION
   { ?n fm:prerequisite <%s> ; fm:dependent ?d ; fm:reason ?reason .
-    ?d dcterms:identifier ?other . BIND("required by" AS ?direction) }
+    ?d dcterms:identifier ?other . BIND("unlocks" AS ?direction) }
+  UNION
+  { <%s> fm:hasMotivation ?n . ?n fm:motivation ?p ; fm:reason ?reason .
+    ?p dcterms:identifier ?other . BIND("motivated by" AS ?direction) }
+  UNION
+  { ?n fm:motivation <%s> ; fm:dependent ?d ; fm:reason ?reason .
+    ?d dcterms:identifier ?other . BIND("motivates" AS ?direction) }
+}
+"""
+_AUTHORS = """
+SELECT ?name ?position WHERE {
+  <%s> fm:authorship ?a . ?a fm:authorName ?name ; fm:position ?position .
 }
 """
 _READS = """
@@ -78,20 +89,38 @@ def name_index(store: GraphStore) -> NameIndex:
 
 
 #: Outgoing relations shown as links to other nodes, not as values.
-_OUTGOING = {"fm:discusses": "discusses", "fm:introduces": "introduces"}
+_OUTGOING = {
+    "fm:introduces": "introduces",
+    "fm:teaches": "teaches",
+    "fm:uses": "uses",
+    "fm:discusses": "discusses",
+    "fm:assumes": "assumes",
+    "skos:broader": "broader",
+    "skos:narrower": "narrower",
+}
 #: Incoming relations shown as links from other nodes.
 _INCOMING = {
-    "fm:discusses": "discussed by",
     "fm:introduces": "introduced by",
+    "fm:teaches": "taught by",
+    "fm:uses": "used by",
+    "fm:discusses": "discussed by",
+    "fm:assumes": "assumed by",
     "fm:hasTopic": "sessions",
     "fm:inTopic": "concepts",
     "cito:cites": "cited by",
 }
-#: Structural relations that the links above (or reasons and readings) already present.
+#: A work listed under a relation is not listed again under the broader ones after it: the
+#: graph writes fm:teaches and fm:discusses next to fm:introduces, for SPARQL's sake.
+_NARROWEST_FIRST = [
+    ("introduces", "teaches", "uses", "discusses"),
+    ("introduced by", "taught by", "used by", "discussed by"),
+]
+#: Structural relations that the links above (or reasons, authors and readings) present.
 _HIDDEN = {
     "fm:hasReading", "fm:hasPrerequisite", "fm:reading", "fm:requiredReading",
     "fm:furtherReading", "fm:requires", "fm:session", "fm:work", "fm:dependent",
-    "fm:prerequisite",
+    "fm:prerequisite", "fm:hasMotivation", "fm:motivatedBy", "fm:motivation",
+    "fm:authorship", "fm:authorsTruncated",
 }  # fmt: skip
 
 
@@ -125,13 +154,28 @@ def resolve_node(store: GraphStore, name: str) -> tuple[str, str, str, str]:
     return node, index.kind[node], index.short[node], index.label[node]
 
 
+def _authors_in_order(store: GraphStore, view: NodeView, *, truncated: bool) -> None:
+    """The work's authors in the order of its author list, first of its values, ending with
+    "et al. (list truncated)" when the data says the list is not complete."""
+    authors = sorted(rows(store, _AUTHORS % view.iri), key=lambda r: int(r["position"]))
+    if not authors:  # a graph made elsewhere may have only dcterms:creator, unordered
+        return
+    names = [r["name"] for r in authors]
+    if truncated:
+        names.append("et al. (list truncated)")
+    view.values.pop("dcterms:creator", None)
+    view.values = {"authors": names, **view.values}
+
+
 def show_node(store: GraphStore, name: str) -> NodeView:
     """Resolve ``name`` among all kinds and gather what is known about the node."""
     node, kind, short, label = resolve_node(store, name)
     view = NodeView(kind, short, node, label)
     links = view.links
+    stated: set[str] = set()
     for r in sorted(rows(store, _OUT % node), key=lambda r: (r["p"], r["oid"] or r["o"])):
         prop = compact(r["p"])
+        stated.add(prop)
         if prop in _OUTGOING:
             links.setdefault(_OUTGOING[prop], []).append(_named(r["oid"], r["olabel"]))
         elif prop not in _HIDDEN:
@@ -142,10 +186,16 @@ def show_node(store: GraphStore, name: str) -> NodeView:
         relation = _INCOMING.get(compact(r["p"]))
         if relation:
             links.setdefault(relation, []).append(_named(r["sid"], r["slabel"]))
-    introduced = set(links.get("introduced by", []))
-    links["discussed by"] = [w for w in links.get("discussed by", []) if w not in introduced]
-    for r in sorted(rows(store, _REASONS % (node, node)), key=lambda r: r["other"]):
+    for relations in _NARROWEST_FIRST:
+        seen: set[str] = set()
+        for relation in relations:
+            if relation in links:
+                links[relation] = [x for x in links[relation] if x not in seen]
+                seen.update(links[relation])
+    for r in sorted(rows(store, _REASONS % (node, node, node, node)), key=lambda r: r["other"]):
         links.setdefault(r["direction"], []).append(f"{r['other']}: {r['reason']}")
+    if view.kind == "work":
+        _authors_in_order(store, view, truncated="fm:authorsTruncated" in stated)
     if view.kind == "concept":
         from .paths import readings_for
 

@@ -43,6 +43,8 @@ class FM:
     Topic: Final = VOCAB + "Topic"
     Reading: Final = VOCAB + "Reading"
     Prerequisite: Final = VOCAB + "Prerequisite"
+    Motivation: Final = VOCAB + "Motivation"
+    Authorship: Final = VOCAB + "Authorship"
 
     hasTopic: Final = VOCAB + "hasTopic"
     inCollection: Final = VOCAB + "inCollection"
@@ -57,13 +59,22 @@ class FM:
     arxivId: Final = VOCAB + "arxivId"
     doi: Final = VOCAB + "doi"
     discusses: Final = VOCAB + "discusses"
+    teaches: Final = VOCAB + "teaches"
+    uses: Final = VOCAB + "uses"
     introduces: Final = VOCAB + "introduces"
+    assumes: Final = VOCAB + "assumes"
+    authorship: Final = VOCAB + "authorship"
+    authorName: Final = VOCAB + "authorName"
+    authorsTruncated: Final = VOCAB + "authorsTruncated"
     inTopic: Final = VOCAB + "inTopic"
     requires: Final = VOCAB + "requires"
     hasPrerequisite: Final = VOCAB + "hasPrerequisite"
     dependent: Final = VOCAB + "dependent"
     prerequisite: Final = VOCAB + "prerequisite"
     reason: Final = VOCAB + "reason"
+    motivatedBy: Final = VOCAB + "motivatedBy"
+    hasMotivation: Final = VOCAB + "hasMotivation"
+    motivation: Final = VOCAB + "motivation"
 
 
 class RDF:
@@ -77,6 +88,8 @@ class SKOS:
     altLabel: Final = PREFIXES["skos"] + "altLabel"
     definition: Final = PREFIXES["skos"] + "definition"
     inScheme: Final = PREFIXES["skos"] + "inScheme"
+    broader: Final = PREFIXES["skos"] + "broader"
+    narrower: Final = PREFIXES["skos"] + "narrower"
 
 
 class DCTERMS:
@@ -101,6 +114,7 @@ class XSD:
     integer: Final = PREFIXES["xsd"] + "integer"
     date: Final = PREFIXES["xsd"] + "date"
     gYear: Final = PREFIXES["xsd"] + "gYear"
+    boolean: Final = PREFIXES["xsd"] + "boolean"
 
 
 #: Work kinds as written in the data files, and the class each one mints.
@@ -150,6 +164,14 @@ def reading_iri(session_code: str, position: int) -> str:
 
 def prerequisite_iri(dependent_id: str, prerequisite_id: str) -> str:
     return f"{ID}prerequisite/{_segment(dependent_id)}/{_segment(prerequisite_id)}"
+
+
+def motivation_iri(dependent_id: str, motivation_id: str) -> str:
+    return f"{ID}motivation/{_segment(dependent_id)}/{_segment(motivation_id)}"
+
+
+def authorship_iri(work_id: str, position: int) -> str:
+    return f"{ID}authorship/{_segment(work_id)}/{position}"
 
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
