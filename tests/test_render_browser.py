@@ -16,9 +16,11 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from click.testing import CliRunner
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route, sync_playwright
 
 from fmgraph import render
+from fmgraph.cli import cli
 from fmgraph.graphview import full_graph, prerequisite_graph
 from fmgraph.names import normalize
 from fmgraph.paths import find_path
@@ -487,28 +489,16 @@ def test_a_few_hundred_nodes_draw_everything(open_page) -> None:  # type: ignore
 
 
 def cli_json(*argv: str) -> Any:
-    from click.testing import CliRunner
-
-    from fmgraph.cli import cli
-
     result = CliRunner().invoke(cli, list(argv), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
 
-def plan_without(store: Any, target: str, known: set[str]) -> list[str]:
-    """The steps of ``fmgraph plan TARGET`` left once the concepts ``known`` and all they
-    require, directly or not, are removed: the rule of ``plan --know``."""
-    dag = prerequisite_graph(store)
-    ids = {d["id"]: n for n, d in dag.nodes(data=True)}
-    gone = set(known)
-    for name in known:
-        gone |= {dag.nodes[a]["id"] for a in nx.ancestors(dag, ids[name])}
-    return [
-        s["id"]
-        for s in cli_json("plan", target, "--format", "json")["steps"]
-        if s["id"] not in gone
-    ]
+def plan_without(target: str, known: set[str]) -> list[str]:
+    """The steps of ``fmgraph plan TARGET --know KNOWN``."""
+    argv = ["plan", target, "--format", "json"]
+    steps = cli_json(*argv, *(["--know", ",".join(sorted(known))] if known else []))["steps"]
+    return [s["id"] for s in steps]
 
 
 def test_plan_page_shows_the_plan_of_the_cli(open_page, bundled_store) -> None:  # type: ignore[no-untyped-def]
@@ -551,15 +541,18 @@ def test_i_know_this_prunes_the_plan_as_plan_know_does(open_page, bundled_store)
         return page.locator(rows).evaluate_all("(lis) => lis.map((li) => li.dataset.step)")
 
     full = shown()
-    assert full == plan_without(bundled_store, "dpo", set())
+    assert full == plan_without("dpo", set())
     page.get_by_role("button", name="I know Reinforcement learning from human feedback").click()
-    assert shown() == plan_without(bundled_store, "dpo", {"rlhf"})
+    assert shown() == plan_without("dpo", {"rlhf"})
     assert len(shown()) < len(full)
+    # step for step, with what each is needed for and its readings
+    pruned = page.evaluate("() => fmgraph.prunedPlan('dpo')")
+    assert pruned == cli_json("plan", "dpo", "--know", "rlhf", "--format", "json")["steps"]
     assert page.evaluate("() => location.hash") == "#plan=dpo&know=rlhf"
     # kept in the browser: a new visit without "know" in the URL still skips it
     page.goto(page.url.split("#")[0] + "#plan=dpo")
     page.wait_for_selector("body[data-ready=true]", state="attached")
-    assert shown() == plan_without(bundled_store, "dpo", {"rlhf"})
+    assert shown() == plan_without("dpo", {"rlhf"})
     assert page.evaluate("() => fmgraph.known") == ["rlhf"]
     # and clearable
     page.get_by_role("button", name="Forget all").click()
@@ -569,7 +562,7 @@ def test_i_know_this_prunes_the_plan_as_plan_know_does(open_page, bundled_store)
     for target, know in [("dpo", {"rlhf", "transformer"}), ("lora", {"attention", "tokenization"})]:
         page.goto(f"{page.url.split('#')[0]}#plan={target}&know={','.join(sorted(know))}")
         page.wait_for_selector("body[data-ready=true]", state="attached")
-        assert shown() == plan_without(bundled_store, target, know)
+        assert shown() == plan_without(target, know)
     opened.assert_clean()
 
 
@@ -674,8 +667,19 @@ def test_sessions_view_lists_sessions_in_date_order(open_page, bundled_store) ->
         assert sorted(shown) == sorted(readings)
         assert items.nth(i).locator(".session-title").text_content() == graph.nodes[node]["title"]
         assert items.nth(i).locator(".concepts button").count() > 0
-        assert items.nth(i).locator("h4").all_text_contents()[-1] == "Assumes"
+        assert "Assumes" in items.nth(i).locator("h4").all_text_contents()
     # a concept a session teaches is one click from its card
+    # each session shows what `fmgraph audit --format json` finds in it
+    findings = json.loads(
+        CliRunner().invoke(cli, ["audit", "--format", "json"]).stdout  # exit 1: findings
+    )["findings"]
+    for i, (_, code) in enumerate(sessions):
+        shown = items.nth(i).locator(".finding").all_text_contents()
+        mine = [f for f in findings if f["session"] == code]
+        assert len(shown) == len(mine)
+        for text, f in zip(shown, mine, strict=True):
+            assert f["reason"] in text
+            assert (f["first_taught_in"] or "taught in no session") in text
     items.nth(0).locator(".concepts button").first.click()
     assert page.locator("#details .card-kind").text_content() == "Concept"
     opened.assert_clean()

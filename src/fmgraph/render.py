@@ -372,6 +372,7 @@ def study_data(
     its page lists the sessions whatever the graph's size; a page of part of a graph too big
     to browse does not.
     """
+    from .audit import audit
     from .output import as_json
     from .paths import learning_plan
 
@@ -406,6 +407,8 @@ def study_data(
         works |= {r["work"] for step in steps for r in step.get("readings", [])}
     # The sessions of a graph too big to browse are left out of a page of some of it.
     sessions = course_sessions(store) if small else []
+    # and so is the syllabus-order check, `fmgraph audit --format json` as it prints it
+    checked = json.loads(as_json(audit(store))) if small else None
     works |= {r["work"] for s in sessions for r in s["readings"]}
     return {
         "start": start,
@@ -415,6 +418,7 @@ def study_data(
         "requires": requires,
         "works": _works(store, works),
         "sessions": sessions,
+        "audit": checked,
     }
 
 
@@ -530,7 +534,7 @@ def render_html(
     payload = graph_payload(graph, context if context is not None else graph)
     payload["study"] = study or {
         "start": None, "target": None, "plans": {}, "concepts": {}, "requires": {},
-        "works": {}, "sessions": [],
+        "works": {}, "sessions": [], "audit": None,
     }  # fmt: skip
     data = _json_for_html(payload)
     vis, app, css = _vis_network(), _inline(_asset("explorer.js")), _asset("explorer.css")

@@ -248,7 +248,7 @@
     network: network, nodes: nodes, edges: edges, normalize: normalize, resolve: resolve,
     suggest: suggest, focusNode: focusNode, reset: reset, pickEdge: pickEdge,
     highlightPrerequisites: highlightPrerequisites, safeHref: safeHref,
-    planSteps: planSteps, pruned: pruned, markdown: planMarkdown, bibtex: planBibtex,
+    planSteps: planSteps, pruned: pruned, prunedPlan: prunedPlan, markdown: planMarkdown, bibtex: planBibtex,
     get highlighted() { return highlighted; },
     get known() { return [...known].sort(); },
     focused: null, plan: null, ready: false,
@@ -785,6 +785,14 @@
     return out;
   }
 
+  // The plan of `target` without what is known: the steps left, each listing (in `after`) only
+  // the prerequisites still in the plan, as `fmgraph plan --know` answers.
+  function prunedPlan(target) {
+    const gone = pruned(known);
+    return planSteps(target).filter((s) => !gone.has(s.id))
+      .map((s) => (Array.isArray(s.after) ? { ...s, after: s.after.filter((a) => !gone.has(a)) } : s));
+  }
+
   const studyPanel = document.getElementById("study");
   function button(text, className, onClick) {
     const b = el("button", className, text);
@@ -847,8 +855,7 @@
     const steps = planSteps(target);
     if (!steps) return false;
     api.plan = target;
-    const gone = pruned(known);
-    const shown = steps.filter((s) => !gone.has(s.id));
+    const shown = prunedPlan(target);
     const label = conceptLabel(target);
     const parts = [el("h2", null, `Study plan: ${label}`)];
     const count = shown.length;
@@ -939,8 +946,7 @@
   const md = (text) => String(text).replace(/[\\`*_{}[\]()<>#+!|~]/g, "\\$&").replace(/\n/g, " ");
   const mdUrl = (url) => url.replace(/[()<>\s]/g, (c) => encodeURIComponent(c));
   function planMarkdown(target) {
-    const gone = pruned(known);
-    const steps = planSteps(target).filter((s) => !gone.has(s.id));
+    const steps = prunedPlan(target);
     const lines = [`# Study plan: ${md(conceptLabel(target))}`, ""];
     lines.push(`The steps of \`fmgraph plan ${target.replace(/`/g, "")}\`` +
       (known.size ? `, without what I know (${[...known].sort().map((k) => md(conceptLabel(k))).join(", ")}).` : "."), "");
@@ -964,10 +970,9 @@
     "$": "\\$", "#": "\\#", "_": "\\_", "^": "\\^{}", "~": "\\~{}" };
   const tex = (text) => String(text).replace(/[\\{}&%$#_^~]/g, (c) => TEX[c]).replace(/\s+/g, " ");
   function planBibtex(target) {
-    const gone = pruned(known);
     const seen = new Set();
     const entries = [];
-    for (const step of planSteps(target).filter((s) => !gone.has(s.id))) {
+    for (const step of prunedPlan(target)) {
       for (const r of step.readings || []) {
         if (seen.has(r.work)) continue;
         seen.add(r.work);
@@ -1026,6 +1031,7 @@
         });
         li.append(p);
       }
+      if (study.audit) li.append(...auditOf(s.id));
       list.append(li);
     }
     parts.push(list);
@@ -1038,6 +1044,21 @@
     const reads = lit.flatMap((id) => linksOf.get(id).filter((e) => e.relation.endsWith("Reading")));
     highlight([...lit, ...reads.map((e) => e.to)], reads.map((e) => e.id));
     fitNodes([...lit, ...reads.map((e) => e.to)]);
+  }
+  // What `fmgraph audit` finds in a session: a concept taught before a prerequisite is.
+  function auditOf(code) {
+    const found = study.audit.findings.filter((f) => f.session === code);
+    const heading = el("h4", null, "Order check (fmgraph audit)");
+    if (!found.length) return [heading, el("p", "none audit-ok", "every prerequisite taught before or declared")];
+    const ul = el("ul", "findings");
+    for (const f of found) {
+      const li = el("li", "finding");
+      li.append(conceptButton(f.concept), " before ", conceptButton(f.prerequisite), " ");
+      const where = f.first_taught_in ? `taught later, in ${f.first_taught_in}` : "taught in no session";
+      li.append(el("span", "where", `(${where}; ${f.reason})`));
+      ul.append(li);
+    }
+    return [heading, ul];
   }
   function closeStudy() {
     studyPanel.hidden = true;
