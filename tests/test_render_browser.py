@@ -526,9 +526,14 @@ def test_plan_page_shows_the_plan_of_the_cli(open_page, bundled_store) -> None: 
     links = page.locator("#study .reading a")
     assert links.count() > 0
     assert all(h.startswith("https://") for h in links.evaluate_all("(a) => a.map((x) => x.href)"))
-    # the plan's concepts are what the graph lights up
+    # the plan's concepts are what the graph lights up, numbered as the steps
     highlighted = page.evaluate("() => [...fmgraph.highlighted.nodes].sort()")
     assert highlighted == sorted(f"{ID}concept/{s['id']}" for s in expected["steps"])
+    labels = page.evaluate("() => fmgraph.nodes.get().map((n) => [n.id, n.label])")
+    numbers = {node: label.split(". ", 1)[0] for node, label in labels}
+    assert [numbers[f"{ID}concept/{s['id']}"] for s in expected["steps"]] == [
+        str(i) for i in range(1, len(expected["steps"]) + 1)
+    ]
     opened.assert_clean()
 
 

@@ -464,7 +464,7 @@
       if (inside && budget > 0) {
         budget -= 1;
         measure.font = `${px}px system-ui, sans-serif`;
-        const width = measure.measureText(n.label).width + 6;
+        const width = measure.measureText(numbered.get(n.id) || n.label).width + 6;
         const top = p.y + n.size * scale + 2;
         const box = { left: p.x - width / 2, right: p.x + width / 2, top: top, bottom: top + px * 1.3 };
         show = !placed.some((b) => overlaps(b, box)) && !discs.some((d) => overlaps(d, box));
@@ -912,6 +912,7 @@
     studyPanel.hidden = false;
     document.body.dataset.study = "plan";
     const ids = shown.map((s) => conceptNode(s.id)).filter(Boolean);
+    numberSteps(shown);
     const chainEdges = [];
     const inPlan = new Set(ids);
     for (const id of ids) for (const e of prerequisitesOf.get(id) || []) if (inPlan.has(e.to)) chainEdges.push(e.id);
@@ -993,6 +994,7 @@
 
   // ---- Sessions ------------------------------------------------------------------------------
   function openSessions() {
+    numberSteps([]);
     const parts = [el("h2", null, "The course in time")];
     const n = study.sessions.length;
     parts.push(el("p", "plan-summary", n ? `${n} session${n === 1 ? "" : "s"} in date order.` : "No session."));
@@ -1060,7 +1062,25 @@
     }
     return [heading, ul];
   }
+  // While a plan is open, the graph labels its concepts with their step numbers.
+  const numbered = new Map(); // node -> its label with its step number
+  function numberSteps(steps) {
+    const next = new Map();
+    steps.forEach((step, i) => {
+      const id = conceptNode(step.id);
+      if (id && nodes.get(id)) next.set(id, `${i + 1}. ${byId.get(id).label}`);
+    });
+    const changes = [];
+    for (const id of numbered.keys()) {
+      if (!next.has(id) && nodes.get(id)) changes.push({ id: id, label: byId.get(id).label });
+    }
+    for (const [id, label] of next) if (numbered.get(id) !== label) changes.push({ id: id, label: label });
+    numbered.clear();
+    for (const [id, label] of next) numbered.set(id, label);
+    if (changes.length) nodes.update(changes);
+  }
   function closeStudy() {
+    numberSteps([]);
     studyPanel.hidden = true;
     studyPanel.replaceChildren();
     delete document.body.dataset.study;
