@@ -71,7 +71,7 @@ def _child(kind: str, arg: str) -> None:
     start = time.perf_counter()
     result: dict[str, Any] = {}
     if kind == "build":
-        from fmgraph.store import store_path
+        from fmgraph.cache import store_path
 
         marks: list[tuple[float, str]] = []
 
@@ -347,7 +347,7 @@ def build_phases(marks: list[tuple[float, str]]) -> dict[str, float]:
 def write_dump(data: Path, cache: Path, dump: Path) -> None:
     code = (
         "import sys; from pathlib import Path; from pyoxigraph import DefaultGraph, RdfFormat;"
-        "from fmgraph.store import open_store;"
+        "from fmgraph.cache import open_store;"
         "open_store(Path(sys.argv[1])).oxigraph.dump(sys.argv[2], format=RdfFormat.N_TRIPLES,"
         " from_graph=DefaultGraph())"
     )
@@ -404,8 +404,8 @@ def measure_queries(size: Size, warm: Path, runs: int, dump: Path) -> None:
     os.environ["FMGRAPH_CACHE_DIR"] = str(warm)
     from rdflib import Graph
 
+    from fmgraph.cache import open_store
     from fmgraph.query import run_query
-    from fmgraph.store import open_store
     from fmgraph.vocab import PREFIXES
 
     store = open_store(size.data)
@@ -463,8 +463,8 @@ def measure_render(size: Size, warm: Path, runs: int) -> None:
     except ImportError as e:
         size.notes["render"] = f"pending: {e}"
         return
+    from fmgraph.cache import open_store
     from fmgraph.graphview import full_graph
-    from fmgraph.store import open_store
 
     store = open_store(size.data)
     pages: list[float] = []

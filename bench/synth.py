@@ -24,6 +24,13 @@ Every concept has exactly one introducing work. The concepts ``rlhf`` and ``dpo`
 every size, with a prerequisite chain from the first to the second, so
 ``fmgraph path rlhf dpo`` always has an answer.
 
+``--deep-concepts N`` adds N concepts that ``dpo`` builds on, directly or not: a DAG of layers
+of ``DEEP_WIDTH`` concepts, each requiring its twin and up to two others of the layer below, so
+``fmgraph plan dpo`` has N + a few dozen steps, the shape of a real curriculum grown large. The
+works then discuss these concepts first (the most discussed have hundreds of works each), and
+each link is ``fm:teaches``, ``fm:uses`` or plain ``fm:discusses`` (super-properties written
+out, as the build does for YAML). Without it, the output is what it always was.
+
 The same arguments give byte-identical files. The triple count (what the store holds, not
 counting fmgraph's own ontology) is within a few triples of ``--triples``.
 """
@@ -56,6 +63,8 @@ YAML_WORKS_CAP = 100_000
 #: Concepts per topic cluster, and at most this many prerequisite layers in one cluster.
 CLUSTER = 50
 MAX_LAYERS = 12
+#: Concepts per layer of the --deep-concepts DAG.
+DEEP_WIDTH = 25
 FIRST_YEAR = 2000
 
 
@@ -137,9 +146,10 @@ class Plan:
     concepts: int
     topics: int
     sessions: int
+    deep: int = 0  # concepts of the --deep-concepts DAG under dpo
 
     @classmethod
-    def for_size(cls, triples: int, yaml_works: int | None = None) -> Plan:
+    def for_size(cls, triples: int, yaml_works: int | None = None, deep: int = 0) -> Plan:
         concepts = max(60, triples // 200)
         return cls(
             triples=triples,
@@ -147,6 +157,7 @@ class Plan:
             concepts=concepts,
             topics=max(4, concepts // CLUSTER),
             sessions=max(8, triples // 2000),
+            deep=deep,
         )
 
 
@@ -270,7 +281,30 @@ class Synth:
                 ]
         alignment = clusters[1]
         self._chain(alignment)
-        return [c for cluster in clusters for c in cluster]
+        deep = self._deep(labels, next(c for c in alignment if c.id == "dpo"))
+        return [c for cluster in clusters for c in cluster] + deep
+
+    def _deep(self, labels: Iterator[tuple[str, str, str, str]], dpo: Concept) -> list[Concept]:
+        """The --deep-concepts DAG: layer 0 is required by dpo, and each concept requires its
+        twin in the layer below (so all of them are dpo's ancestors) and up to two others."""
+        if not self.plan.deep:
+            return []
+        rng = self.rng(6)  # its own stream: the default output never draws from it
+        found: list[Concept] = []
+        for i in range(self.plan.deep):
+            _, _, _, label = next(labels)
+            found.append(Concept(slug(label), label, [], "alignment", i // DEEP_WIDTH))
+        for i, concept in enumerate(found):
+            below = found[(concept.layer + 1) * DEEP_WIDTH : (concept.layer + 2) * DEEP_WIDTH]
+            chosen = [below[i % DEEP_WIDTH]] if i % DEEP_WIDTH < len(below) else []
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                if below and (candidate := rng.choice(below)) not in chosen:
+                    chosen.append(candidate)
+            concept.requires = [
+                (p.id, f"{concept.label} builds on the {p.label.lower()}") for p in chosen
+            ]
+        dpo.requires += [(c.id, f"DPO builds on the {c.label.lower()}") for c in found[:DEEP_WIDTH]]
+        return found
 
     @staticmethod
     def _labels(rng: random.Random) -> Iterator[tuple[str, str, str, str]]:
@@ -423,6 +457,11 @@ class Synth:
         introducer: dict[int, list[Concept]] = {}
         for i, concept in enumerate(concepts):
             introducer.setdefault((i * 7919) % max(1, n_yaml), []).append(concept)
+        # With --deep-concepts the deep DAG is discussed first (it takes the most popular
+        # places), and each link says how, from a stream of its own.
+        deep = concepts[len(concepts) - self.plan.deep :] if self.plan.deep else []
+        discussable = deep + concepts[: len(concepts) - len(deep)]
+        how = self.rng(7) if deep else None
         budget = self.plan.triples
         share = (budget - self.count - 2 * len(concepts)) / max(1, n_yaml * _META_PER_WORK)
         ids: list[str] = []  # IRIs of the works so far, by index, for citations
@@ -447,9 +486,11 @@ class Synth:
                 new = introducer.get(index, []) if in_yaml else []
                 for concept in new:
                     lines.append(f"{s} <{FM.introduces}> <{concept_iri(concept.id)}> .")
+                    if how is not None:
+                        lines.append(f"{s} <{FM.teaches}> <{concept_iri(concept.id)}> .")
                     lines.append(f"{s} <{FM.discusses}> <{concept_iri(concept.id)}> .")
                 if not in_yaml or rng.random() < share:
-                    lines += self._metadata(rng, s, index, kind, concepts, new, ids)
+                    lines += self._metadata(rng, s, index, kind, discussable, new, ids, how)
                 ids.append(s)
                 if lines:
                     f.write("\n".join(lines) + "\n")
@@ -466,6 +507,7 @@ class Synth:
         concepts: list[Concept],
         introduced: list[Concept],
         ids: list[str],
+        how: random.Random | None = None,
     ) -> list[str]:
         """Authors, arXiv id and URL, the concepts a work discusses, and what it cites."""
         lines = []
@@ -481,7 +523,12 @@ class Synth:
         discussed = {int(n * rng.random() ** 3) for _ in range(rng.randint(1, 2))}
         for t in sorted(discussed):
             if concepts[t] not in introduced:
-                lines.append(f"{s} <{FM.discusses}> <{concept_iri(concepts[t].id)}> .")
+                o = f"<{concept_iri(concepts[t].id)}>"
+                if how is not None:  # --deep-concepts: a third teach, half use it
+                    draw = how.random()
+                    if draw < 0.5:
+                        lines.append(f"{s} <{FM.teaches if draw < 0.3 else FM.uses}> {o} .")
+                lines.append(f"{s} <{FM.discusses}> {o} .")
         if index:
             cited = {int(index * rng.random() ** 2) for _ in range(rng.randint(0, 3))}
             lines += [f"{s} <{CITO.cites}> {ids[j]} ." for j in sorted(cited)]
@@ -499,11 +546,19 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help=f"works in works.yaml (default: triples/10, at most {YAML_WORKS_CAP})",
     )
+    parser.add_argument(
+        "--deep-concepts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N concepts that dpo builds on, in a deep DAG, discussed by many works",
+    )
     args = parser.parse_args(argv)
     if args.yaml_works is not None and args.yaml_works < 1:
         parser.error("--yaml-works must be at least 1: sessions read catalogue works")
     start = time.perf_counter()
-    counts = Synth(Plan.for_size(args.triples, args.yaml_works), args.seed).write(args.out)
+    plan = Plan.for_size(args.triples, args.yaml_works, args.deep_concepts)
+    counts = Synth(plan, args.seed).write(args.out)
     elapsed = time.perf_counter() - start
     summary = ", ".join(f"{k}={v}" for k, v in counts.items())
     print(f"{args.out}: {summary} ({elapsed:.1f} s)", file=sys.stderr)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from playwright.sync_api import Route, sync_playwright
 
+from fmgraph.cache import open_store
 from fmgraph.render import build_page
 from fmgraph.resources import data_dir
-from fmgraph.store import open_store
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from fmgraph.bibtex import parse_bibtex
 from fmgraph.errors import DataError, FmgraphError
-from fmgraph.posts import ImportedWork
+from fmgraph.importing.bibtex import parse_bibtex
+from fmgraph.model import Work
 
 BIB = Path(__file__).parent / "fixtures" / "bib"
 
 
-def _works(name: str) -> dict[str, ImportedWork]:
+def _works(name: str) -> dict[str, Work]:
     session = parse_bibtex(BIB / name, "2099-S9", "further")
     return {r.work.title: r.work for r in session.readings}
 
@@ -25,7 +25,8 @@ def test_one_reading_per_entry_in_file_order_with_the_given_role() -> None:
 
 def test_eprint_with_archive_prefix_gives_arxiv_id_url_and_year() -> None:
     work = _works("readings.bib")["Scaling Laws for Neural Language Models"]
-    assert work == ImportedWork(
+    assert work == Work(
+        id="",
         title="Scaling Laws for Neural Language Models",
         urls=["https://arxiv.org/abs/2001.08361"],
         arxiv="2001.08361",
@@ -40,6 +41,7 @@ def test_arxiv_id_comes_from_a_pdf_url_or_a_journal_mention() -> None:
     dpo = works["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"]
     assert (dpo.arxiv, dpo.urls) == ("2305.18290", ["https://arxiv.org/abs/2305.18290"])
     assert dpo.authors == ["Rafael Rafailov", "Archit Sharma"]  # "and others" dropped
+    assert dpo.authors_truncated and not works["Attention Is All You Need"].authors_truncated
     assert works["Attention Is All You Need"].arxiv == "1706.03762"
 
 

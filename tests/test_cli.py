@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -205,7 +206,9 @@ def test_validate_clean_and_dirty(tiny_copy: Path) -> None:
         (lambda d: (d / "course.yaml").unlink(), "holds no data files"),
     ],
 )  # fmt: skip
-def test_bad_data_exits_3_naming_the_file(tiny_copy: Path, setup, needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_data_exits_3_naming_the_file(
+    tiny_copy: Path, setup: Callable[[Path], object], needle: str
+) -> None:
     setup(tiny_copy)
     code, out, err = run("path", "rlhf", "dpo", data=str(tiny_copy))
     assert code == 3 and out == ""
@@ -215,3 +218,116 @@ def test_bad_data_exits_3_naming_the_file(tiny_copy: Path, setup, needle: str) -
 def test_missing_data_directory_exits_3(tmp_path: Path) -> None:
     code, _, err = run("stats", data=str(tmp_path / "nowhere"))
     assert code == 3 and "data directory does not exist" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Options shared by every command
+
+
+def invoke(*argv: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(argv), prog_name="fmgraph", catch_exceptions=False)
+    return result.exit_code, result.stdout_bytes.decode(), result.stderr
+
+
+def test_data_is_accepted_before_or_after_the_command_with_the_same_answer() -> None:
+    before = invoke("--data", FIXTURE, "stats")
+    assert before[0] == 0 and "fm:Concept" in before[1]
+    assert invoke("stats", "--data", FIXTURE)[:2] == before[:2]
+    assert invoke("path", "rlhf", "dpo", "--data", FIXTURE)[:2] == run("path", "rlhf", "dpo")[:2]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_endpoint_is_used_before_or_after_the_command(where: str) -> None:
+    """An endpoint nothing listens on: the command must fail reaching it, not answer locally."""
+    endpoint = ["--endpoint", "http://127.0.0.1:9/query"]
+    argv = [*endpoint, "stats"] if where == "before" else ["stats", *endpoint]
+    code, out, err = invoke(*argv)
+    assert code == 5 and out == ""
+    assert err.startswith("Error: ") and "127.0.0.1:9" in err
+
+
+def test_data_after_an_import_subcommand_names_the_target(tmp_path: Path) -> None:
+    posts = str(Path(__file__).parent / "fixtures" / "posts" / "good")
+    code, out, err = invoke("import", "posts", posts, "--data", str(tmp_path / "mc"), "--dry-run")
+    assert code == 0, err
+    assert f"into {tmp_path / 'mc'}" in out
+    code, _, err = invoke("import", "--data", str(tmp_path / "mc"), "posts", posts, "--dry-run")
+    assert code == 0, err
+
+
+def test_the_same_option_with_two_values_is_refused() -> None:
+    code, out, err = invoke("--data", FIXTURE, "stats", "--data", "elsewhere")
+    assert code == 2 and out == ""
+    assert "Invalid value for '--data': given twice" in err
+    assert invoke("--data", FIXTURE, "stats", "--data", FIXTURE)[0] == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate"],
+        ["import", "posts", FIXTURE],
+        ["import", "bibtex", str(Path(__file__).parent / "fixtures" / "bib" / "readings.bib"),
+         "--session", "T-9"],
+        ["serve"],
+    ],
+    ids=["validate", "import posts", "import bibtex", "serve"],
+)  # fmt: skip
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_commands_of_the_data_directory_refuse_an_endpoint(
+    argv: list[str], where: str, tmp_path: Path
+) -> None:
+    endpoint = ["--endpoint", "http://127.0.0.1:9/query"]
+    data = ["--data", str(tmp_path / "d")]
+    full = [*data, *endpoint, *argv] if where == "before" else [*data, *argv, *endpoint]
+    code, out, err = invoke(*full)
+    assert code == 2 and out == ""
+    assert f"Error: fmgraph {argv[0]}" in err
+    assert "works on a local data directory (--data); --endpoint does not apply\n" in err
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["query", "SELECT ?s WHERE { ?s a fm:Topic }", "--format", "json"],
+        ["query", "ASK { ?s a fm:Topic }", "--format", "json"],
+        ["query", "ASK { ?s a fm:Topic }", "--format", "csv"],
+        ["export", "--format", "jsonld"],
+        ["export", "--format", "rdfxml"],
+        ["export", "--format", "turtle"],
+        ["path", "rlhf", "dpo", "--format", "json"],
+        ["render", "-o", "-"],
+    ],
+    ids=lambda argv: " ".join(argv[:1] + argv[-1:]),
+)
+def test_every_answer_ends_in_a_newline(argv: list[str]) -> None:
+    code, out, _ = run(*argv)
+    assert code == 0
+    assert out.endswith("\n") and not out.endswith("\n\n")
+
+
+def test_export_to_a_file_says_what_it_wrote_and_ends_in_a_newline(tmp_path: Path) -> None:
+    target = tmp_path / "g.jsonld"
+    code, out, err = run("export", "--format", "jsonld", "-o", str(target))
+    assert code == 0 and out == ""
+    data = target.read_bytes()
+    assert data.endswith(b"]\n")
+    assert err.endswith(f"wrote {target}: jsonld, {len(data):,} bytes\n")
+
+
+@pytest.mark.parametrize("command", ["export", "render"])
+def test_an_output_into_a_missing_folder_fails_before_any_work(
+    command: str, tiny_copy: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "no" / "such" / "page.out"
+    code, out, err = run(command, "-o", str(target), data=str(tiny_copy))
+    assert code == 4 and out == ""
+    assert err == f"Error: cannot write {target}: no directory {target.parent}\n"  # nothing built
+
+
+@pytest.mark.parametrize("command", ["export", "render"])
+def test_an_output_that_is_a_directory_is_a_usage_error(command: str, tiny_copy: Path) -> None:
+    code, _, err = run(command, "-o", str(tiny_copy), data=str(tiny_copy))
+    assert code == 2
+    assert f"'{tiny_copy}' is a directory" in err

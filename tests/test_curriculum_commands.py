@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from fmgraph.audit import audit
+from fmgraph.cache import open_store
 from fmgraph.cli import cli
 from fmgraph.paths import learning_plan, next_concepts
 from fmgraph.show import show_node
-from fmgraph.store import open_store
 
 COURSE = Path(__file__).parent / "fixtures" / "curriculum"
 

@@ -13,18 +13,21 @@ from rdflib.compare import isomorphic
 
 from fmgraph.errors import OutputError
 from fmgraph.export import RDF_FORMATS, export_bytes, write_output
+from fmgraph.store import LocalStore
 
 RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 
 
 @pytest.fixture(scope="module")
-def reference(bundled_store) -> Graph:  # type: ignore[no-untyped-def]
+def reference(bundled_store: LocalStore) -> Graph:
     """The store's triples, read back through rdflib from N-Triples."""
     return Graph().parse(data=export_bytes(bundled_store, "ntriples"), format="nt")
 
 
 @pytest.mark.parametrize("fmt", list(RDF_FORMATS))
-def test_every_rdf_format_round_trips_isomorphic(bundled_store, reference: Graph, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_rdf_format_round_trips_isomorphic(
+    bundled_store: LocalStore, reference: Graph, fmt: str
+) -> None:
     data = export_bytes(bundled_store, fmt)
     back = Graph().parse(data=data, format=RDFLIB_FORMATS[fmt])
     assert len(back) == len(reference) > 2000
@@ -32,21 +35,25 @@ def test_every_rdf_format_round_trips_isomorphic(bundled_store, reference: Graph
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "ntriples"])
-def test_second_parser_counts_the_same_triples(bundled_store, reference: Graph, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_second_parser_counts_the_same_triples(
+    bundled_store: LocalStore, reference: Graph, fmt: str
+) -> None:
     data = export_bytes(bundled_store, fmt)
     oxi = RdfFormat.TURTLE if fmt == "turtle" else RdfFormat.N_TRIPLES
     assert len(list(parse(data, oxi))) == len(reference)
 
 
-def test_rapper_agrees_on_the_turtle(bundled_store, reference: Graph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rapper_agrees_on_the_turtle(
+    bundled_store: LocalStore, reference: Graph, tmp_path: Path, rapper: str
+) -> None:
     path = tmp_path / "g.ttl"
     path.write_bytes(export_bytes(bundled_store, "turtle"))
-    done = subprocess.run(["rapper", "-i", "turtle", "-c", str(path)], capture_output=True,
+    done = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True,
                           text=True, check=True)  # fmt: skip
     assert f"returned {len(reference)} triples" in done.stderr
 
 
-def test_turtle_uses_the_documented_prefixes(bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_turtle_uses_the_documented_prefixes(bundled_store: LocalStore) -> None:
     text = export_bytes(bundled_store, "turtle").decode()
     assert "@prefix fm: <https://w3id.org/fmgraph/vocab#> ." in text
     assert "concept:dpo " in text
@@ -56,7 +63,7 @@ _EXPORT_SCRIPT = """
 import sys
 from fmgraph.export import export_bytes
 from fmgraph.resources import data_dir
-from fmgraph.store import open_store
+from fmgraph.cache import open_store
 sys.stdout.buffer.write(export_bytes(open_store(data_dir()), sys.argv[1]))
 """
 
@@ -92,7 +99,7 @@ def test_ntriples_sorted_as_lines_are_the_sorted_triples_serialized(
 ) -> None:
     """The fast N-Triples export (dump, sort lines) gives exactly the bytes of the general one."""
     from fmgraph import export
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     if extra:
         (tiny_copy / "tricky.nt").write_text(extra, encoding="utf-8")
@@ -108,7 +115,7 @@ def test_blank_nodes_of_rdf_files_are_named_canonically(
     tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two builds label the blank nodes of an RDF file at random; exports are still equal."""
-    from fmgraph.store import open_store
+    from fmgraph.cache import open_store
 
     (tiny_copy / "extra.nt").write_text(
         '_:x <https://example.org/p> "1" .\n_:x <https://example.org/q> _:y .\n'
@@ -123,7 +130,9 @@ def test_blank_nodes_of_rdf_files_are_named_canonically(
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
-def test_graph_exports_open_in_gephi_readers(bundled_store, fmt: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_graph_exports_open_in_gephi_readers(
+    bundled_store: LocalStore, fmt: str, tmp_path: Path
+) -> None:
     path = tmp_path / f"g.{fmt}"
     path.write_bytes(export_bytes(bundled_store, fmt))
     graph = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)

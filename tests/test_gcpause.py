@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import pytest
 
 from fmgraph.gcpause import paused_gc
+from fmgraph.store import LocalStore
 
 
 def test_the_collector_is_off_inside_and_back_on_after_even_on_error() -> None:
@@ -25,15 +27,15 @@ def test_a_collector_already_off_stays_off() -> None:
         gc.enable()
 
 
-def test_views_and_pages_run_with_the_collector_paused(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_views_and_pages_run_with_the_collector_paused(tiny_store: LocalStore) -> None:
     from fmgraph import graphview, render
 
     seen: list[bool] = []
     original = graphview.rows
 
-    def spy(*args: object) -> object:
+    def spy(*args: Any) -> Any:
         seen.append(gc.isenabled())
-        return original(*args)  # type: ignore[arg-type]
+        return original(*args)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(graphview, "rows", spy)

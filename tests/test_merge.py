@@ -8,13 +8,13 @@ import pytest
 import yaml
 
 from fmgraph.errors import DataError, OutputError
-from fmgraph.loader import load_catalog
-from fmgraph.merge import (
+from fmgraph.importing import (
     OWNED_FILES,
     ImportResult,
     import_bibtex,
     import_posts,
 )
+from fmgraph.loader import load_catalog
 from fmgraph.output import import_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -276,11 +276,12 @@ def test_a_failure_half_way_through_writing_puts_every_file_back(
 def test_a_result_that_would_not_load_is_never_written(
     tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fmgraph.merge
+    from fmgraph.importing import commands
+    from fmgraph.importing.yaml_edit import Edited
 
     before = _snapshot(tiny_copy)
     post = _post(tmp_path / "posts", "p.md", "title: T\ndesc: T-9\n", "### A\n- https://a.org/\n")
-    monkeypatch.setattr(fmgraph.merge, "_edit_file", lambda *args: "works: [oops\n")
+    monkeypatch.setattr(commands, "edit_text", lambda *args: Edited("works: [oops\n", "dump"))
     with pytest.raises(DataError, match="the import would make this invalid: YAML error"):
         import_posts(tiny_copy, [post])
     assert _snapshot(tiny_copy) == before
@@ -297,16 +298,58 @@ def test_concept_links_are_proposed_and_written_only_when_asked(
     proposed = import_posts(tiny_copy, [post], dry_run=True, link_concepts=True)
     # Whole words only: "Attentional" is not "attention"; a short all-capital alias (RLHF)
     # matches only in capitals.
-    assert [(link.work, link.concept, link.matched, link.written) for link in proposed.links] == [
-        ("lora-adapters-for-dpo-pipelines", "dpo", "DPO", False),
-        ("lora-adapters-for-dpo-pipelines", "lora", "LoRA", False),
+    # The title opens with LoRA (teaches) and uses DPO ("for DPO pipelines").
+    assert [
+        (link.work, link.relation, link.concept, link.matched, link.written)
+        for link in proposed.links
+    ] == [
+        ("lora-adapters-for-dpo-pipelines", "uses", "dpo", "DPO", False),
+        ("lora-adapters-for-dpo-pipelines", "teaches", "lora", "LoRA", False),
     ]
+    assert proposed.links[0].evidence == "title words 'DPO' match 'DPO'; it follows 'for'"
     import_posts(tiny_copy, [post], link_concepts=True)
-    assert load_catalog(tiny_copy).works["lora-adapters-for-dpo-pipelines"].discusses == []
+    work = load_catalog(tiny_copy).works["lora-adapters-for-dpo-pipelines"]
+    assert (work.teaches, work.uses, work.discusses) == ([], [], [])
     written = import_posts(tiny_copy, [post], write_links=True)
     assert [link.written for link in written.links] == [True, True]
     work = load_catalog(tiny_copy).works["lora-adapters-for-dpo-pipelines"]
-    assert work.discusses == ["dpo", "lora"]
+    assert (work.teaches, work.uses, work.discusses) == (["lora"], ["dpo"], [])
+    again = import_posts(tiny_copy, [post], write_links=True)
+    assert again.links == [] and again.changes == []
+
+
+@pytest.mark.parametrize(
+    ("title", "name", "relation"),
+    [
+        ("LoRA: Low-Rank Adaptation of Large Language Models", "LoRA", "teaches"),
+        ("Towards Direct Preference Optimization", "Direct Preference Optimization", "teaches"),
+        ("Training language models with RLHF at scale", "RLHF", "uses"),
+        ("Sparse Mixtures: routing via top-k gating", "top-k gating", "uses"),
+        ("Efficient Transformers: A Survey", "Transformers", "teaches"),
+        ("What scaling laws say about data", "scaling laws", "discusses"),
+    ],
+)
+def test_the_title_decides_teaches_uses_or_discusses(title: str, name: str, relation: str) -> None:
+    from fmgraph.importing.plan import relation_in_title
+
+    start = title.index(name)
+    assert relation_in_title(title, start, start + len(name))[0] == relation
+
+
+def test_an_abstract_is_evidence_for_a_link_and_never_stored(
+    tiny_copy: Path, tmp_path: Path
+) -> None:
+    from fmgraph.importing.commands import merge_sessions
+    from fmgraph.importing.records import ImportedReading, ImportedSession, new_work
+
+    reading = ImportedReading("required", new_work("A study of adapters"), "x.json", 3)
+    reading.abstract = "We compare adapters with direct preference optimization on chat data."
+    session = ImportedSession("T-3", "x.json", 1, title="T", readings=[reading])
+    result = merge_sessions(tiny_copy, [session], ["x.json"], write_links=True)
+    (link,) = [x for x in result.links if x.concept == "dpo"]
+    assert link.relation == "discusses" and link.evidence.startswith("abstract says")
+    text = "".join(p.read_text(encoding="utf-8") for p in tiny_copy.glob("imported-*.yaml"))
+    assert "chat data" not in text and "discusses: [dpo]" in text
 
 
 def test_existing_topics_are_matched_by_id_or_label(tiny_copy: Path, tmp_path: Path) -> None:
@@ -373,8 +416,11 @@ def test_summary_and_result_name_every_change(tmp_path: Path) -> None:
     )
     result = import_posts(tmp_path / "d", [post])
     assert isinstance(result, ImportResult)
-    assert import_text(result) == (
+    assert import_text(result, verbose=True) == (
         f"Read 1 source with 2 readings into {tmp_path / 'd'}\n"
+        "  file  format  sessions  readings  added  merged  left out\n"
+        "  ----  ------  --------  --------  -----  ------  --------\n"
+        "  p.md  post    1         2         2      0       0\n"
         "Added: 1 sessions, 2 works, 1 topics, 2 readings. Updated: 0 sessions, 0 works. "
         "Merged into existing works: 0.\n"
         "  + topic tiny: Tiny  [imported-topics.yaml]\n"

@@ -1,37 +1,19 @@
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from fmgraph.errors import DataError
-from fmgraph.posts import (
-    arxiv_id,
-    authors_of,
-    canonical_url,
-    clean_title,
-    find_posts,
-    guess_kind,
-    normalize_url,
-    parse_post,
-    parse_posts,
-    section_role,
-    year_of,
-)
+from fmgraph.importing.identifiers import arxiv_id, canonical_url, guess_kind, normalize_url
+from fmgraph.importing.posts import find_posts, parse_post, parse_posts
+from fmgraph.importing.records import ImportedReading
+from fmgraph.importing.text import authors_of, clean_title, section_role, year_of
 
 POSTS = Path(__file__).parent / "fixtures" / "posts"
-BENCH = Path(__file__).parent.parent / "bench" / "import_recovery.py"
-
-
-def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("import_recovery", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["import_recovery"] = module
-    spec.loader.exec_module(module)
-    return module
+EXPECTED = POSTS / "expected.yaml"
 
 
 def _post(tmp_path: Path, body: str, front: str = "title: A session\ndesc: 2099-S1\n") -> Path:
@@ -40,23 +22,48 @@ def _post(tmp_path: Path, body: str, front: str = "title: A session\ndesc: 2099-
     return path
 
 
-def test_every_fixture_reading_is_recovered_fully() -> None:
-    bench = _bench()
-    results = bench.measure(POSTS / "good", POSTS / "expected.yaml")
-    assert [r.post for r in results] == sorted(p.name for p in (POSTS / "good").glob("*.md"))
-    for r in results:
-        assert r.details == [], r.post
-        assert (r.full, r.partial, r.missed, r.extra) == (r.expected, 0, 0, 0)
-    assert sum(r.expected for r in results) == 24
+def _seen(reading: ImportedReading) -> dict[str, Any]:
+    work = reading.work
+    return {
+        "role": reading.role,
+        "title": work.title,
+        "arxiv": work.arxiv,
+        "urls": work.urls,
+        "authors": work.authors,
+        "year": work.year,
+        "doi": work.doi,
+        "kind": work.kind,
+    }
 
 
-def test_recovery_report_prints_totals() -> None:
-    bench = _bench()
-    text = bench.report(bench.measure(POSTS / "good", POSTS / "expected.yaml"), verbose=False)
-    assert text.splitlines()[-1] == (
-        "Readings recovered fully: 24/24 (100%), partially: 0, missed: 0, extra: 0. "
-        "Sessions right: 4/4."
-    )
+def _table_row(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "role": entry["role"],
+        "title": entry["title"],
+        "arxiv": str(entry["arxiv"]) if entry.get("arxiv") else None,
+        "urls": list(entry.get("urls", [])),
+        "authors": list(entry.get("authors", [])),
+        "year": entry.get("year"),
+        "doi": entry.get("doi"),
+        "kind": entry.get("kind", "paper"),
+    }
+
+
+def test_every_fixture_post_gives_exactly_the_readings_a_reader_sees() -> None:
+    table = yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))
+    assert sorted(table) == sorted(p.name for p in (POSTS / "good").glob("*.md"))
+    total = 0
+    for name, row in sorted(table.items()):
+        session = parse_post(POSTS / "good" / name)
+        assert (session.code, session.title, session.collection) == (
+            row["code"],
+            row["title"],
+            row.get("collection"),
+        ), name
+        assert str(session.date) == str(row["date"]) and session.tags == row.get("tags", [])
+        assert [_seen(r) for r in session.readings] == [_table_row(e) for e in row["readings"]]
+        total += len(row["readings"])
+    assert total == 24
 
 
 def test_crlf_and_byte_order_mark_parse_like_plain_lines(tmp_path: Path) -> None:

@@ -4,11 +4,13 @@ import json
 import re
 
 import pytest
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import QuerySolutions, RdfFormat, parse
 
 from fmgraph.errors import QueryError, UnknownName
 from fmgraph.output import query_result
-from fmgraph.query import bundled_queries, bundled_query, check_read_only, run_query
+from fmgraph.query import bundled_queries, bundled_query, run_query
+from fmgraph.readonly import check_read_only
+from fmgraph.store import LocalStore
 from fmgraph.vocab import concept_iri
 
 
@@ -50,26 +52,27 @@ def test_from_a_graph_held_in_the_store_is_allowed() -> None:
                     graphs=["https://example.org/g"])  # fmt: skip
 
 
-def test_syntax_error_gives_line_and_column(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_syntax_error_gives_line_and_column(tiny_store: LocalStore) -> None:
     with pytest.raises(QueryError, match=r"SPARQL syntax error at line 2, column \d+"):
         run_query(tiny_store, "SELECT ?s\nWHERE { ?s ?p }")
 
 
-def test_predeclared_prefixes(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_predeclared_prefixes(tiny_store: LocalStore) -> None:
     result = run_query(tiny_store, "SELECT ?l WHERE { ?c a fm:Concept ; skos:prefLabel ?l }")
-    labels = sorted(s["l"].value for s in result)  # type: ignore[union-attr]
+    assert isinstance(result, QuerySolutions)
+    labels = sorted(s["l"].value for s in result)
     assert labels[0] == "Attention"
     assert len(labels) == 5
 
 
-def test_select_as_sparql_json(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_select_as_sparql_json(tiny_store: LocalStore) -> None:
     sparql = "SELECT ?id WHERE { ?c dcterms:identifier ?id ; a fm:Session } ORDER BY ?id"
     doc = json.loads(query_result(run_query(tiny_store, sparql), "json"))
     assert doc["head"]["vars"] == ["id"]
     assert [b["id"]["value"] for b in doc["results"]["bindings"]] == ["T-1", "T-2"]
 
 
-def test_select_as_table_csv_and_tsv(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_select_as_table_csv_and_tsv(tiny_store: LocalStore) -> None:
     sparql = "SELECT ?id WHERE { ?c dcterms:identifier ?id ; a fm:Session } ORDER BY ?id"
     assert query_result(run_query(tiny_store, sparql), "table").decode() == (
         "id\n---\nT-1\nT-2\n(2 rows)\n"
@@ -78,7 +81,7 @@ def test_select_as_table_csv_and_tsv(tiny_store) -> None:  # type: ignore[no-unt
     assert query_result(run_query(tiny_store, sparql), "tsv").decode() == '?id\n"T-1"\n"T-2"\n'
 
 
-def test_ask_and_construct(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_ask_and_construct(tiny_store: LocalStore) -> None:
     assert query_result(run_query(tiny_store, "ASK { ?s a fm:Concept }"), "table") == b"true\n"
     ask_json = json.loads(query_result(run_query(tiny_store, "ASK { ?s a fm:Nothing }"), "json"))
     assert ask_json["boolean"] is False
@@ -92,17 +95,19 @@ def test_ask_and_construct(tiny_store) -> None:  # type: ignore[no-untyped-def]
     assert len(parsed) == 5
 
 
-def test_turtle_format_is_for_graph_results_only(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_turtle_format_is_for_graph_results_only(tiny_store: LocalStore) -> None:
     with pytest.raises(QueryError, match="--format turtle is for CONSTRUCT"):
         query_result(run_query(tiny_store, "SELECT * WHERE { ?s ?p ?o } LIMIT 1"), "turtle")
 
 
-def test_every_bundled_query_runs_and_is_described(bundled_store) -> None:  # type: ignore[no-untyped-def]
+def test_every_bundled_query_runs_and_is_described(bundled_store: LocalStore) -> None:
     queries = bundled_queries()
     assert len(queries) >= 5
     for q in queries:
         assert q.description and not q.description.startswith("#")
-        rows = list(run_query(bundled_store, q.sparql))  # type: ignore[arg-type]
+        result = run_query(bundled_store, q.sparql)
+        assert isinstance(result, QuerySolutions), q.name
+        rows = list(result)
         assert rows, f"bundled query {q.name} returned nothing"
 
 
@@ -111,9 +116,10 @@ def test_unknown_bundled_query_lists_the_others() -> None:
         bundled_query("readings-per-sesion")
 
 
-def test_sparql_literal_escapes_quotes_backslashes_and_newlines(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_sparql_literal_escapes_quotes_backslashes_and_newlines(tiny_store: LocalStore) -> None:
     from fmgraph.query import sparql_literal
 
     text = 'a "quoted" \\ back\nslash'
     result = run_query(tiny_store, f"SELECT (STR({sparql_literal(text)}) AS ?v) WHERE {{}}")
-    assert next(iter(result))["v"].value == text  # type: ignore[call-overload]
+    assert isinstance(result, QuerySolutions)
+    assert next(iter(result))["v"].value == text

@@ -310,3 +310,31 @@ def test_fuzzed_queries_never_reach_the_network(
     except (SyntaxError, OSError):
         pass
     assert hits == [], sparql
+
+
+def test_a_serve_worker_cannot_reach_the_network(listener: tuple[str, list[str]]) -> None:
+    """The second wall in `fmgraph serve`: a query handed straight to a worker process, past
+    the front's check, still cannot make the engine connect anywhere."""
+    import multiprocessing
+
+    from fmgraph import serve
+    from fmgraph.cache import store_path
+
+    url, hits = listener
+    context = multiprocessing.get_context("spawn")
+    front, back = context.Pipe()
+    worker = context.Process(
+        target=serve._work, args=(back, str(store_path(FIXTURES / "tiny")), 10)
+    )
+    worker.start()
+    try:
+        assert front.recv() == serve._READY
+        front.send(
+            serve.Request(f"SELECT * WHERE {{ SERVICE <{url}worker> {{ ?x ?y ?z }} }}", None)
+        )
+        reply = front.recv()
+    finally:
+        front.close()
+        worker.join(30)
+    assert hits == []
+    assert reply.status == 500 and b"Permission denied" in reply.body

@@ -27,6 +27,7 @@ from fmgraph.cli import cli
 from fmgraph.errors import NoPath, OutputError, UnknownName
 from fmgraph.graphview import full_graph, prerequisite_graph
 from fmgraph.paths import find_path
+from fmgraph.store import LocalStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny"
@@ -78,18 +79,19 @@ class Page(HTMLParser):
 
     def payload(self) -> dict[str, Any]:
         (text,) = [t for a, t in self.scripts if a.get("type") == "application/json"]
-        return json.loads(text)  # type: ignore[no-any-return]
+        payload: dict[str, Any] = json.loads(text)
+        return payload
 
 
 @pytest.fixture(scope="module")
-def xss_store():  # type: ignore[no-untyped-def]
-    from fmgraph.store import open_store
+def xss_store() -> LocalStore:
+    from fmgraph.cache import open_store
 
     return open_store(XSS)
 
 
 @pytest.fixture(scope="module")
-def tiny_graph(tiny_store) -> nx.DiGraph:  # type: ignore[no-untyped-def]
+def tiny_graph(tiny_store: LocalStore) -> nx.DiGraph:
     return full_graph(tiny_store)
 
 
@@ -133,12 +135,12 @@ def test_focus_resolves_names_like_fmgraph_show(tiny_graph: nx.DiGraph) -> None:
 @pytest.mark.parametrize(
     "options",
     [{"focus": "dpo", "depth": 0}, {"focus": "DPO", "depth": 1}, {"focus": "2024-S5", "depth": 2},
-     {"focus": "2305.18290", "depth": 3}, {"path": ("attention", "lora")},
-     {"path": ("rlhf", "dpo")}],
+     {"focus": "2305.18290", "depth": 3}, {"path": ("transformer", "rlhf")},
+     {"path": ("diffusion", "dreambooth")}],
 )  # fmt: skip
 def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_graphs(
-    bundled_store, options: dict[str, Any]
-) -> None:  # type: ignore[no-untyped-def]
+    bundled_store: LocalStore, options: dict[str, Any]
+) -> None:
     """The page is byte-identical to one cut from the whole graph: the same nodes, sizes,
     'needed by' counts and 'read in' lists."""
     from fmgraph import graphview
@@ -152,13 +154,17 @@ def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_g
     expected = render.render_html(view, title=view.graph["title"], context=whole, study=study)
     with pytest.MonkeyPatch.context() as mp:
         calls: list[object] = []
-        mp.setattr(render, "full_graph", lambda store, nodes=None, concepts=None:
-                   calls.append(nodes) or graphview.full_graph(store, nodes, concepts))  # fmt: skip
+
+        def spy(store: LocalStore, nodes: Any = None, concepts: Any = None) -> nx.DiGraph:
+            calls.append(nodes)
+            return graphview.full_graph(store, nodes, concepts)
+
+        mp.setattr(render, "full_graph", spy)
         assert render.build_page(bundled_store, **options).html == expected
     assert calls and all(nodes is not None for nodes in calls)
 
 
-def test_concepts_view_levels_foundations_first(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_concepts_view_levels_foundations_first(tiny_store: LocalStore) -> None:
     view = render.concepts_view(prerequisite_graph(tiny_store))
     levels = {view.nodes[n]["id"]: view.nodes[n]["level"] for n in view}
     assert levels == {"attention": 0, "transformer": 1, "rlhf": 2, "lora": 2, "dpo": 3}
@@ -168,7 +174,9 @@ def test_concepts_view_levels_foundations_first(tiny_store) -> None:  # type: ig
     assert len(view.edges) == 5
 
 
-def test_path_view_is_the_chain_with_its_readings(tiny_store, tiny_graph) -> None:  # type: ignore[no-untyped-def]
+def test_path_view_is_the_chain_with_its_readings(
+    tiny_store: LocalStore, tiny_graph: nx.DiGraph
+) -> None:
     view = render.path_view(tiny_graph, find_path(tiny_store, "attention", "dpo"))
     chain = [concept("attention"), concept("transformer"), concept("dpo")]
     assert set(view) == {*chain, work("attention-notes"), work("arxiv-2305.18290")}
@@ -184,7 +192,7 @@ def test_path_view_is_the_chain_with_its_readings(tiny_store, tiny_graph) -> Non
     assert view.graph["title"] == "From Attention to Direct preference optimization"
 
 
-def test_path_view_without_a_chain_is_no_path(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_path_view_without_a_chain_is_no_path(tiny_store: LocalStore) -> None:
     with pytest.raises(NoPath):
         render.build_page(tiny_store, path=("dpo", "attention"))
 
@@ -207,11 +215,11 @@ def test_dependents_survives_a_cycle() -> None:
 # --- page contents ---------------------------------------------------------------------------
 
 
-def tiny_page(tiny_store, **options: Any) -> Page:  # type: ignore[no-untyped-def]
+def tiny_page(tiny_store: LocalStore, **options: Any) -> Page:
     return Page(render.build_page(tiny_store, **options).html)
 
 
-def test_page_asks_no_other_host(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_page_asks_no_other_host(tiny_store: LocalStore) -> None:
     text = render.build_page(tiny_store).html
     page = Page(text)
     assert not [t for t, a in page.tags if t in ("script", "img", "iframe") and "src" in a]
@@ -232,13 +240,13 @@ def test_page_asks_no_other_host(tiny_store) -> None:  # type: ignore[no-untyped
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
 
 
-def test_page_inlines_vis_network_from_pyvis(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_page_inlines_vis_network_from_pyvis(tiny_store: LocalStore) -> None:
     page = tiny_page(tiny_store)
     vis = [s for a, s in page.scripts if "@version 9.1.2" in s]
     assert len(vis) == 1 and "vis-network" in vis[0]
 
 
-def test_payload_counts_and_order(tiny_store, tiny_graph) -> None:  # type: ignore[no-untyped-def]
+def test_payload_counts_and_order(tiny_store: LocalStore, tiny_graph: nx.DiGraph) -> None:
     payload = tiny_page(tiny_store).payload()
     assert len(payload["nodes"]) == tiny_graph.number_of_nodes() == 12
     assert len(payload["edges"]) == tiny_graph.number_of_edges()
@@ -253,13 +261,13 @@ def test_payload_counts_and_order(tiny_store, tiny_graph) -> None:  # type: igno
     assert len(styles) == len(payload["relations"])
 
 
-def test_sizes_grow_with_what_depends_on_a_concept(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_sizes_grow_with_what_depends_on_a_concept(tiny_store: LocalStore) -> None:
     nodes = {n["id"]: n for n in tiny_page(tiny_store).payload()["nodes"]}
     size = {name: nodes[concept(name)]["size"] for name in ("attention", "transformer", "dpo")}
     assert size["attention"] > size["transformer"] > size["dpo"]
 
 
-def test_tooltips_carry_what_the_issue_asks(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_tooltips_carry_what_the_issue_asks(tiny_store: LocalStore) -> None:
     nodes = {n["id"]: n for n in tiny_page(tiny_store).payload()["nodes"]}
     paper = nodes[work("arxiv-2203.02155")]["info"]
     assert paper["title"] == "Human feedback at scale"
@@ -276,7 +284,7 @@ def test_tooltips_carry_what_the_issue_asks(tiny_store) -> None:  # type: ignore
     assert ["Readings", "1 required, 1 further"] in session["rows"]
 
 
-def test_hostile_text_stays_data(xss_store) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_stays_data(xss_store: LocalStore) -> None:
     title = '<b>Course</b> & "friends" &amp; </script>'
     text = render.build_page(xss_store, title=title).html
     page = Page(text)
@@ -317,7 +325,7 @@ def test_same_data_same_bytes_across_processes(tmp_path: Path) -> None:
 
 def test_render_does_not_import_pyvis_or_ipython(tmp_path: Path) -> None:
     code = (
-        "import sys; from fmgraph.store import open_store; from fmgraph.render import build_page;"
+        "import sys; from fmgraph.cache import open_store; from fmgraph.render import build_page;"
         f"build_page(open_store(__import__('pathlib').Path({str(TINY)!r})));"
         "print(sorted(m for m in ('pyvis', 'IPython') if m in sys.modules))"
     )
@@ -422,8 +430,8 @@ def test_cli_help_ends_with_examples() -> None:
 
 
 def test_the_served_explorer_is_the_whole_graph_unless_too_big_to_browse(
-    tiny_store, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    tiny_store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     page = render.explorer_page(tiny_store)
     assert page.whole and page.nodes == 12
     monkeypatch.setattr(render, "BROWSER_NODES", 11)
@@ -435,7 +443,7 @@ def test_the_served_explorer_is_the_whole_graph_unless_too_big_to_browse(
 # ---- Study plans and sessions ----------------------------------------------------------------
 
 
-def test_every_concept_carries_the_plan_of_the_cli(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_every_concept_carries_the_plan_of_the_cli(tiny_store: LocalStore) -> None:
     """Put back together as the page's script does, each plan is `fmgraph plan X --format
     json`, byte for byte once serialized the same way."""
     payload = Page(render.build_page(tiny_store).html).payload()
@@ -467,8 +475,8 @@ def test_every_concept_carries_the_plan_of_the_cli(tiny_store) -> None:  # type:
 
 
 def test_a_large_view_carries_only_the_plan_asked_for(
-    tiny_store, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    tiny_store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(render, "PLANS_FOR_ALL", 2)
     study = Page(render.build_page(tiny_store, plan="rlhf").html).payload()["study"]
     assert list(study["plans"]) == ["rlhf"]
@@ -480,7 +488,7 @@ def test_a_large_view_carries_only_the_plan_asked_for(
     assert list(page["study"]["plans"]) == ["rlhf"] and page["study"]["sessions"] == []
 
 
-def test_sessions_in_date_order_with_readings_and_what_they_teach(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_in_date_order_with_readings_and_what_they_teach(tiny_store: LocalStore) -> None:
     sessions = render.course_sessions(tiny_store)
     assert sessions == [
         {
@@ -585,7 +593,7 @@ def test_edge_kinds_stay_distinguishable_with_colour_vision_deficiencies() -> No
         assert styles[a].color != styles[b].color
 
 
-def test_legend_draws_each_relation_with_its_dashes_and_arrowhead(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_legend_draws_each_relation_with_its_dashes_and_arrowhead(tiny_store: LocalStore) -> None:
     html = render.build_page(tiny_store).html
     assert 'stroke-dasharray="3 4"' in html  # discusses
     assert '<circle cx="35" cy="6" r="3.5"/>' in html  # the arrowhead of work-to-concept links

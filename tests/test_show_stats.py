@@ -5,9 +5,10 @@ import pytest
 from fmgraph.errors import UnknownName
 from fmgraph.show import show_node
 from fmgraph.stats import graph_stats
+from fmgraph.store import LocalStore
 
 
-def test_show_concept(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_show_concept(tiny_store: LocalStore) -> None:
     view = show_node(tiny_store, "DPO")
     assert (view.kind, view.id, view.label) == ("concept", "dpo", "Direct preference optimization")
     assert view.values["skos:altLabel"] == ["DPO"]
@@ -18,20 +19,20 @@ def test_show_concept(tiny_store) -> None:  # type: ignore[no-untyped-def]
     assert view.links["introduced by"][0].startswith("arxiv-2305.18290 (Preference learning")
 
 
-def test_show_session_by_code_lists_readings_in_order(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_show_session_by_code_lists_readings_in_order(tiny_store: LocalStore) -> None:
     view = show_node(tiny_store, "t-2")
     assert view.kind == "session"
     assert [r.split(":")[0] for r in view.links["readings"]] == ["1. required", "2. further"]
 
 
-def test_show_work_by_arxiv_id_and_by_title(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_show_work_by_arxiv_id_and_by_title(tiny_store: LocalStore) -> None:
     by_id = show_node(tiny_store, "2203.02155")
     by_title = show_node(tiny_store, "human feedback at scale")
     assert by_id.iri == by_title.iri
     assert by_id.links["read in"] == ["T-1 (required, #2)", "T-2 (further, #2)"]
 
 
-def test_show_topic_and_prerequisite_dependents(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_show_topic_and_prerequisite_dependents(tiny_store: LocalStore) -> None:
     topic = show_node(tiny_store, "Alignment & Safety")
     assert topic.kind == "topic"
     assert topic.links["sessions"] == ["T-2 (Aligning models)"]
@@ -39,12 +40,12 @@ def test_show_topic_and_prerequisite_dependents(tiny_store) -> None:  # type: ig
     assert [d.split(":")[0] for d in transformer.links["unlocks"]] == ["dpo", "lora", "rlhf"]
 
 
-def test_show_unknown(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_show_unknown(tiny_store: LocalStore) -> None:
     with pytest.raises(UnknownName):
         show_node(tiny_store, "no such thing at all")
 
 
-def test_stats_count_classes_and_relations(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_stats_count_classes_and_relations(tiny_store: LocalStore) -> None:
     stats = graph_stats(tiny_store)
     assert stats.classes["fm:Concept"] == 5
     assert stats.classes["fm:Session"] == 2
@@ -54,7 +55,7 @@ def test_stats_count_classes_and_relations(tiny_store) -> None:  # type: ignore[
     assert stats.triples > sum(stats.relations.values())  # the vocabulary is in the store too
 
 
-def test_show_concept_lists_the_sessions_that_read_about_it(tiny_store) -> None:  # type: ignore[no-untyped-def]
+def test_show_concept_lists_the_sessions_that_read_about_it(tiny_store: LocalStore) -> None:
     view = show_node(tiny_store, "rlhf")
     assert view.links["read in"] == [
         "T-1 required #2: Human feedback at scale",
@@ -63,7 +64,9 @@ def test_show_concept_lists_the_sessions_that_read_about_it(tiny_store) -> None:
     ]
 
 
-def test_exact_names_are_shown_without_indexing_every_node(tiny_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_exact_names_are_shown_without_indexing_every_node(
+    tiny_store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import fmgraph.show as show
 
     def no_index(*args: object) -> None:

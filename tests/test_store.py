@@ -4,9 +4,11 @@ import os
 from pathlib import Path
 
 import pytest
+from pyoxigraph import QuerySolutions
 
+from fmgraph.cache import cache_dir, open_store, store_path
 from fmgraph.errors import DataError
-from fmgraph.store import cache_dir, open_store, store_path
+from fmgraph.store import SNAPSHOT
 
 
 def _count(store_dir: Path) -> int:
@@ -95,7 +97,7 @@ def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.M
 def test_large_catalog_streams_without_shacl_and_reports_progress(
     tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fmgraph.store as store_module
+    import fmgraph.pipeline as store_module
     import fmgraph.validate
 
     def no_shacl(*args: object) -> list[object]:
@@ -124,7 +126,7 @@ def _nt_lines(count: int, subject: str = "<https://example.org/s{i}>") -> list[s
 def test_rdf_files_load_in_batches_beside_the_yaml(
     tiny_copy: Path, monkeypatch: pytest.MonkeyPatch, subject: str, subjects: int
 ) -> None:
-    import fmgraph.store as store_module
+    import fmgraph.pipeline as store_module
     from fmgraph.query import run_query
 
     monkeypatch.setattr(store_module, "BULK_BATCH", 2)
@@ -133,7 +135,8 @@ def test_rdf_files_load_in_batches_beside_the_yaml(
     store = open_store(tiny_copy, progress=messages.append)
     result = run_query(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) (COUNT(*) AS ?t) "
                               "WHERE { ?s <https://example.org/p> ?o }")  # fmt: skip
-    (row,) = list(result)  # type: ignore[arg-type]
+    assert isinstance(result, QuerySolutions)
+    (row,) = list(result)
     assert (row["n"].value, row["t"].value) == (str(subjects), "7")
     assert "loaded 1 RDF file" in messages
 
@@ -141,7 +144,7 @@ def test_rdf_files_load_in_batches_beside_the_yaml(
 def test_a_large_store_is_compacted_and_opened_from_its_database(
     tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fmgraph.store as store_module
+    import fmgraph.pipeline as store_module
     from fmgraph.paths import find_path
 
     monkeypatch.setattr(store_module, "SNAPSHOT_LIMIT", 10)
@@ -150,7 +153,7 @@ def test_a_large_store_is_compacted_and_opened_from_its_database(
     messages: list[str] = []
     path = store_path(tiny_copy, progress=messages.append)
     assert "compacting the store" in messages
-    assert not (path / store_module.SNAPSHOT).exists()
+    assert not (path / SNAPSHOT).exists()
     steps = find_path(open_store(tiny_copy), "attention", "dpo").chains[0].steps
     assert [s.id for s in steps] == ["attention", "transformer", "dpo"]
 
@@ -158,7 +161,7 @@ def test_a_large_store_is_compacted_and_opened_from_its_database(
 def test_a_syntax_error_in_a_later_batch_names_its_line_in_the_file(
     tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fmgraph.store as store_module
+    import fmgraph.pipeline as store_module
 
     monkeypatch.setattr(store_module, "BULK_BATCH", 2)
     lines = _nt_lines(7)
@@ -174,7 +177,7 @@ def test_a_syntax_error_in_a_later_batch_names_its_line_in_the_file(
 def test_bad_yaml_fails_the_build_while_rdf_files_load_and_leaves_no_store(
     tiny_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fmgraph.store as store_module
+    import fmgraph.pipeline as store_module
 
     monkeypatch.setattr(store_module, "BULK_BATCH", 1)
     (tiny_copy / "plain.nt").write_text("\n".join(_nt_lines(500)) + "\n")
@@ -205,3 +208,28 @@ def test_the_database_is_closed_before_it_is_renamed_into_place(
     monkeypatch.setattr(Path, "rename", rename_if_closed)
     store_path(tiny_copy)
     assert opened
+
+
+class _Facade:
+    """A GraphStore that is only the interface: no `.oxigraph` to reach into."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        if name not in ("query", "triples", "named_graphs", "dump"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_export_and_serve_use_only_the_store_interface(tiny_store: object) -> None:
+    from fmgraph.export import export_bytes
+    from fmgraph.serve import Request, answer
+
+    facade = _Facade(tiny_store)
+    for fmt in ("ntriples", "turtle"):
+        assert export_bytes(facade, fmt) == export_bytes(tiny_store, fmt)  # type: ignore[arg-type]
+    request = Request("SELECT ?s WHERE { ?s a fm:Concept } ORDER BY ?s", "text/csv")
+    via_facade = answer(facade, request, 100)  # type: ignore[arg-type]
+    assert via_facade == answer(tiny_store, request, 100)  # type: ignore[arg-type]
+    assert via_facade.status == 200 and via_facade.body.count(b"\n") == 6

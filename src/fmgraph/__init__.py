@@ -52,7 +52,7 @@ _API = {
     "audit_course": ("audit", "audit"),
     "load_catalog": ("loader", "load_catalog"),
     "neighbourhood": ("graphview", "neighbourhood"),
-    "open_store": ("store", "open_store"),
+    "open_store": ("cache", "open_store"),
     "prerequisite_graph": ("graphview", "prerequisite_graph"),
     "run_query": ("query", "run_query"),
     "show_node": ("show", "show_node"),
@@ -62,6 +62,7 @@ _API = {
 if TYPE_CHECKING:
     from .audit import audit as audit_course
     from .build import catalog_triples
+    from .cache import open_store
     from .export import export_bytes
     from .graphview import full_graph, neighbourhood, prerequisite_graph
     from .loader import load_catalog
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
     from .resources import data_dir as bundled_data
     from .show import show_node
     from .stats import graph_stats
-    from .store import open_store
     from .validate import validate_data
 
 

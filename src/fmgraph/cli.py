@@ -7,14 +7,15 @@ renderer in :mod:`fmgraph.output`. Library errors become messages and exit codes
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
-from .errors import DataError, FmgraphError
+from .errors import DataError, Findings, FmgraphError, OutputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +33,8 @@ class FmgraphGroup(click.Group):
                 click.echo(f"… and {len(e.problems) - 10} more; run `fmgraph validate`", err=True)
             ctx.exit(e.exit_code)
         except FmgraphError as e:
-            click.echo(f"Error: {e}", err=True)
+            if str(e):  # Findings: the answer printed says why already
+                click.echo(f"Error: {e}", err=True)
             ctx.exit(e.exit_code)
 
 
@@ -44,9 +46,12 @@ class State:
     #: in-process leave it off, since the filter cannot be lifted.
     deny_network = False
 
-    def __init__(self, data: Path | None, endpoint: str | None = None) -> None:
+    def __init__(
+        self, data: Path | None, endpoint: str | None = None, graph: str | None = None
+    ) -> None:
         self.data = data
         self.endpoint = endpoint
+        self.graph = graph
         self._store: Any = None
 
     @property
@@ -57,7 +62,7 @@ class State:
 
     def local_store(self) -> Any:
         """The embedded store of the data directory, built first if needed."""
-        from .store import open_store
+        from .cache import open_store
 
         return open_store(self.data_dir, progress=say)
 
@@ -66,8 +71,10 @@ class State:
         if self._store is None and self.endpoint is not None:
             from .remote import RemoteStore
 
-            self._store = RemoteStore(self.endpoint)
+            self._store = RemoteStore(self.endpoint, graph=self.graph)
         elif self._store is None:
+            if self.graph is not None:
+                raise click.UsageError("--graph names a graph at the --endpoint server")
             self._store = self.local_store()
             if State.deny_network:
                 from .sandbox import deny_network
@@ -77,6 +84,69 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+DATA_HELP = "Data directory to build the graph from (default: the bundled course)."
+ENDPOINT_HELP = (
+    "Run read commands against this SPARQL 1.1 query endpoint instead of the embedded"
+    " store. Credentials come from FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and"
+    " FMGRAPH_ENDPOINT_PASSWORD."
+)
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Record ``--data`` or ``--endpoint`` given after a command name in the shared State, as
+    if it had been given before it; the same option given twice with two values is refused."""
+    state = ctx.find_object(State)
+    if value is None or state is None or param.name is None:
+        return
+    before = getattr(state, param.name)
+    if before is not None and before != value:
+        raise click.BadParameter(f"given twice, as {before} and as {value}", ctx, param)
+    setattr(state, param.name, value)
+
+
+def data_option(f: F) -> F:
+    """``--data DIR``, accepted before or after the command name."""
+    return click.option(
+        "--data",
+        type=click.Path(path_type=Path, file_okay=False),
+        expose_value=False,
+        callback=_set_global,
+        help=DATA_HELP,
+    )(f)
+
+
+def endpoint_option(f: F, help: str = ENDPOINT_HELP) -> F:
+    """``--endpoint URL``, accepted before or after the command name."""
+    return click.option(
+        "--endpoint", metavar="URL", expose_value=False, callback=_set_global, help=help
+    )(f)
+
+
+def store_options(f: F) -> F:
+    """``--data`` and ``--endpoint``, for the commands that read the graph."""
+    return data_option(endpoint_option(f))
+
+
+def local_options(f: F) -> F:
+    """``--data`` for commands that work on the data directory itself; ``--endpoint`` (before
+    or after the command name) is refused with exit 2 instead of being silently ignored."""
+
+    @functools.wraps(f)
+    def refuse_endpoint(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        state = ctx.find_object(State)
+        if state is not None and state.endpoint is not None:
+            raise click.UsageError(
+                f"{ctx.command_path} works on a local data directory (--data); "
+                "--endpoint does not apply"
+            )
+        return f(*args, **kwargs)
+
+    hidden_endpoint = click.option(
+        "--endpoint", expose_value=False, callback=_set_global, hidden=True
+    )
+    return data_option(hidden_endpoint(cast(F, refuse_endpoint)))
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
@@ -124,10 +194,30 @@ def output_option(f: F) -> F:
     )(f)
 
 
+def ending_in_newline(data: bytes) -> bytes:
+    """``data`` with a final newline, so a shell prompt never lands on the last line."""
+    return data if not data or data.endswith(b"\n") else data + b"\n"
+
+
 def emit(text: str | bytes) -> None:
+    """Write an answer to standard output, ending in a newline."""
     data = text.encode() if isinstance(text, str) else text
-    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.write(ending_in_newline(data))
     sys.stdout.buffer.flush()
+
+
+def check_output(output: str | None) -> None:
+    """Fail at once, before any work, when ``output`` cannot be a file we write."""
+    if output in (None, "-"):
+        return
+    folder = Path(output).parent  # click's Path(dir_okay=False) refuses a directory itself
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {output}: no directory {folder}")
+
+
+def wrote(output: str, what: str) -> None:
+    """Say which file a command wrote, on standard error."""
+    say(f"wrote {output}: {what}")
 
 
 def say(message: str) -> None:
@@ -136,32 +226,29 @@ def say(message: str) -> None:
 
 
 @click.group(cls=FmgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), help=DATA_HELP)
+@click.option("--endpoint", metavar="URL", help=ENDPOINT_HELP)
 @click.option(
-    "--data",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Data directory to build the graph from (default: the bundled course).",
-)
-@click.option(
-    "--endpoint",
-    metavar="URL",
-    help="Run read commands against this SPARQL 1.1 query endpoint instead of the embedded"
-    " store. Credentials come from FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and"
-    " FMGRAPH_ENDPOINT_PASSWORD.",
+    "--graph",
+    metavar="IRI",
+    help="With --endpoint: read this named graph of the server as the whole graph.",
 )
 @click.version_option(package_name="fmgraph")
 @click.pass_context
-def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
+def cli(ctx: click.Context, data: Path | None, endpoint: str | None, graph: str | None) -> None:
     """fmgraph: a foundation-model course's reading list as a knowledge graph.
 
     Sessions, works, topics and concepts with prerequisite links, held as RDF in an embedded
-    store, queried with SPARQL, walked as a networkx graph, exported and rendered.
+    store, queried with SPARQL, walked as a networkx graph, exported and rendered. --data and
+    --endpoint may also be given after the command name.
 
     \b
     Examples:
       fmgraph path rlhf dpo
       fmgraph --endpoint http://127.0.0.1:7878/query path rlhf dpo
+      fmgraph stats --data my-course/
     """
-    ctx.obj = State(data, endpoint)
+    ctx.obj = State(data, endpoint, graph)
 
 
 @cli.command()
@@ -176,9 +263,23 @@ def cli(ctx: click.Context, data: Path | None, endpoint: str | None) -> None:
 @click.option("--name", help="Run a bundled query by name (see --list).")
 @click.option("--list", "list_", is_flag=True, help="List the bundled queries and exit.")
 @format_option("table", "csv", "tsv", "json", "turtle", default="table")
+@store_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Seconds the query may run; then it is stopped and the command exits with 6.",
+)
 @pass_state
 def query(
-    state: State, sparql: str | None, file: Path | None, name: str | None, list_: bool, fmt: str
+    state: State,
+    sparql: str | None,
+    file: Path | None,
+    name: str | None,
+    list_: bool,
+    fmt: str,
+    timeout: float,
 ) -> None:
     """Run a read-only SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE).
 
@@ -208,7 +309,11 @@ def query(
         text = bundled_query(name).sparql
     else:
         text = sparql or ""
-    emit(output.query_result(run_query(state.store(), text), fmt))
+    from .deadline import run_with_deadline
+
+    store = state.store()
+    emit(run_with_deadline(lambda: output.query_result(run_query(store, text), fmt), timeout,
+                           "the query"))  # fmt: skip
 
 
 def background_option(f: F) -> F:
@@ -242,6 +347,7 @@ def know_option(f: F) -> F:
 @background_option
 @readings_option
 @format_option("text", "json")
+@store_options
 @pass_state
 def path(
     state: State,
@@ -285,6 +391,7 @@ def path(
 @background_option
 @readings_option
 @format_option("text", "json")
+@store_options
 @pass_state
 def plan(
     state: State,
@@ -369,17 +476,18 @@ def audit(state: State, fmt: str) -> None:
     result = audit_course(state.store())
     emit(output.as_json(result) if fmt == "json" else output.audit_text(result))
     if result.findings:
-        click.get_current_context().exit(1)
+        raise Findings()
 
 
 @cli.command()
 @click.argument("name")
 @format_option("text", "json")
+@store_options
 @pass_state
 def show(state: State, name: str, fmt: str) -> None:
     """Describe one concept, session (by code), work (by id, arXiv id or title) or topic.
 
-    Qualify a name with its kind when it is ambiguous: concept:diffusion, topic:diffusion.
+    Qualify a name with its kind when it is ambiguous: concept:fine-tuning, topic:fine-tuning.
 
     \b
     Examples:
@@ -397,6 +505,7 @@ def show(state: State, name: str, fmt: str) -> None:
 @cli.command()
 @format_option("turtle", "ntriples", "jsonld", "rdfxml", "graphml", "gexf", default="turtle")
 @output_option
+@store_options
 @pass_state
 def export(state: State, fmt: str, output: str | None) -> None:
     """Export the whole graph: RDF formats, or GraphML/GEXF of the networkx view for Gephi.
@@ -410,11 +519,16 @@ def export(state: State, fmt: str, output: str | None) -> None:
     """
     from .export import export_bytes, write_output
 
-    write_output(export_bytes(state.store(), fmt), output)
+    check_output(output)
+    data = ending_in_newline(export_bytes(state.store(), fmt))
+    write_output(data, output)
+    if output not in (None, "-"):
+        wrote(output, f"{fmt}, {len(data):,} bytes")
 
 
 @cli.command()
 @format_option("text", "json")
+@local_options
 @pass_state
 def validate(state: State, fmt: str) -> None:
     """Check the data: schema, references, prerequisite cycles, SHACL shapes, RDF syntax.
@@ -434,11 +548,12 @@ def validate(state: State, fmt: str) -> None:
     else:
         emit("".join(f"{p}\n" for p in problems) or f"{state.data_dir}: no problems found\n")
     if problems:
-        sys.exit(1)
+        raise Findings()
 
 
 @cli.command()
 @format_option("text", "json")
+@store_options
 @pass_state
 def stats(state: State, fmt: str) -> None:
     """Count nodes by class and triples by relation.
@@ -485,6 +600,7 @@ def stats(state: State, fmt: str) -> None:
 )
 @click.option("--sessions", is_flag=True, help="Open on the sessions in date order.")
 @click.option("--title", help="The page's heading.")
+@store_options
 @pass_state
 def render(
     state: State,
@@ -521,6 +637,7 @@ def render(
         raise click.UsageError("choose one view: --focus, --concepts, --path, --plan or --sessions")
     if depth is not None and focus is None:
         raise click.UsageError("--depth goes with --focus NAME")
+    check_output(output)
     page = build_page(
         state.store(),
         focus=focus,
@@ -531,9 +648,17 @@ def render(
         sessions=sessions,
         title=title,
     )
-    write_output(page.html.encode(), output)
+    write_output(ending_in_newline(page.html.encode()), output)
     if output != "-":
-        click.echo(f"wrote {output}: {page.nodes} nodes, {page.links} links", err=True)
+        wrote(output, f"{page.nodes} nodes, {page.links} links")
+    from .graphview import unidentified_count
+
+    if missing := unidentified_count(state.store()):
+        click.echo(
+            f"note: {missing} nodes have no dcterms:identifier; they are named by their label"
+            " or IRI",
+            err=True,
+        )
     if page.whole and page.nodes > BROWSER_NODES:
         click.echo(
             f"note: a browser draws about {BROWSER_NODES:,} nodes smoothly; for a graph this "
@@ -543,18 +668,20 @@ def render(
 
 
 @cli.group(name="import")
+@local_options
 def import_group() -> None:
-    """Merge reading lists (course posts, BibTeX) into the data directory given with --data.
+    """Merge reading lists (course sites, posts, BibTeX, CSL-JSON) into the --data directory.
 
     The directory is created when missing. New topics, works and sessions go to
     imported-topics.yaml, imported-works.yaml and imported-sessions.yaml; entries that already
     exist are updated where they are written, keeping your comments. A work already known (same
     arXiv id, DOI, URL or title) is reused, so importing the same sources twice changes nothing.
-    Writes are atomic: on any error the directory is left as it was.
+    Writes are atomic: on any error the directory is left as it was; imports of one directory
+    take turns, and one killed half-way is finished by the next. See docs/importing.md.
 
     \b
     Example:
-      fmgraph --data my-course/ import posts _posts/
+      fmgraph --data my-course/ import site course-site/
     """
 
 
@@ -570,6 +697,9 @@ def _import_options(f: F) -> F:
         help="Propose links to concepts whose label or alias is a word of a work's title.",
     )(f)
     f = click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")(f)
+    f = click.option(
+        "--verbose", is_flag=True, help="List every change and every reported problem."
+    )(f)
     return f
 
 
@@ -579,15 +709,16 @@ def _import_dir(state: State) -> Path:
     return state.data
 
 
-def _import_done(result: Any, fmt: str) -> None:
+def _import_done(result: Any, fmt: str, verbose: bool) -> None:
     from . import output
 
-    emit(output.as_json(result) if fmt == "json" else output.import_text(result))
+    emit(output.as_json(result) if fmt == "json" else output.import_text(result, verbose))
 
 
 @import_group.command(name="posts")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @_import_options
+@local_options
 @pass_state
 def import_posts(
     state: State,
@@ -596,6 +727,7 @@ def import_posts(
     link_concepts: bool,
     write_links: bool,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Import course posts: Jekyll markdown files, or folders searched for *.md.
 
@@ -610,7 +742,7 @@ def import_posts(
       fmgraph --data my-course/ import posts _posts/2024-02-06-S5.md --dry-run
       fmgraph --data my-course/ import posts _posts/ --link-concepts --write-links
     """
-    from .merge import import_posts as run
+    from .importing import import_posts as run
 
     result = run(
         _import_dir(state),
@@ -620,7 +752,7 @@ def import_posts(
         write_links=write_links,
         progress=say,
     )
-    _import_done(result, fmt)
+    _import_done(result, fmt, verbose)
 
 
 @import_group.command(name="bibtex")
@@ -634,6 +766,7 @@ def import_posts(
     help="Role of the readings in the session.",
 )
 @_import_options
+@local_options
 @pass_state
 def import_bibtex(
     state: State,
@@ -644,6 +777,7 @@ def import_bibtex(
     link_concepts: bool,
     write_links: bool,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Import a BibTeX file: one work per entry, each a reading of session --session.
 
@@ -655,7 +789,7 @@ def import_bibtex(
     Example:
       fmgraph --data my-course/ import bibtex readings.bib --session 2024-S5 --role further
     """
-    from .merge import import_bibtex as run
+    from .importing import import_bibtex as run
 
     result = run(
         _import_dir(state),
@@ -667,7 +801,103 @@ def import_bibtex(
         write_links=write_links,
         progress=say,
     )
-    _import_done(result, fmt)
+    _import_done(result, fmt, verbose)
+
+
+@import_group.command(name="csl-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--session", "code", required=True, help="Code of the session they are read in.")
+@click.option(
+    "--role",
+    type=click.Choice(["required", "further"]),
+    default="required",
+    show_default=True,
+    help="Role of the readings in the session.",
+)
+@_import_options
+@pass_state
+def import_csl_json(
+    state: State,
+    file: Path,
+    code: str,
+    role: str,
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+    verbose: bool,
+) -> None:
+    """Import a CSL-JSON file (Zotero or Better BibTeX export): one work per item.
+
+    Titles, authors, years, DOIs, URLs and arXiv ids (from the URL, or an arXiv: mention in
+    number, note or container-title) are read; each item is a reading of session --session.
+
+    \b
+    Example:
+      fmgraph --data my-course/ import csl-json library.json --session 2024-S5
+    """
+    from .importing import import_csl_json as run
+
+    result = run(
+        _import_dir(state),
+        file,
+        code,
+        role,
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=say,
+    )
+    _import_done(result, fmt, verbose)
+
+
+@import_group.command(name="site")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--course", help="Prefix every session code with CODE- (e.g. --course NLP24).")
+@click.option(
+    "--role",
+    type=click.Choice(["required", "further"]),
+    help="Give every reading this role instead of the one its section names.",
+)
+@_import_options
+@pass_state
+def import_site(
+    state: State,
+    paths: tuple[Path, ...],
+    course: str | None,
+    role: str | None,
+    dry_run: bool,
+    link_concepts: bool,
+    write_links: bool,
+    fmt: str,
+    verbose: bool,
+) -> None:
+    """Import a course website's source: folders or files of markdown, HTML and _data lists.
+
+    Each file's format is detected: Jekyll posts and collections, documentation-theme lecture
+    pages, plain markdown, HTML pages and schedule tables, and _data/*.yml|json lecture lists.
+    One session per page or lecture (code from desc/code/lecture, else nav_order, date or file
+    name); every paper id (arXiv, DOI, OpenReview, ACL, PMLR, NeurIPS) is a reading; slides,
+    recordings and placeholders are left out and counted. See docs/importing.md.
+
+    \b
+    Examples:
+      fmgraph --data my-course/ import site course-site/
+      fmgraph --data my-course/ import site course-site/ --course NLP24 --dry-run
+    """
+    from .importing import import_site as run
+
+    result = run(
+        _import_dir(state),
+        list(paths),
+        course=course,
+        role=role,
+        dry_run=dry_run,
+        link_concepts=link_concepts,
+        write_links=write_links,
+        progress=say,
+    )
+    _import_done(result, fmt, verbose)
 
 
 @cli.command()
@@ -699,6 +929,7 @@ def import_bibtex(
     help="Query worker processes (default: the number of CPUs, between 2 and 4).",
 )
 @click.option("--cors", is_flag=True, help="Let web pages of any origin query the endpoint.")
+@local_options
 @pass_state
 def serve(
     state: State,
@@ -725,12 +956,10 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
         http://127.0.0.1:7878/query
     """
+    from .cache import store_path
     from .serve import is_loopback
     from .serve import serve as serve_store
-    from .store import store_path
 
-    if state.endpoint is not None:
-        raise click.UsageError("serve serves the embedded store; --endpoint does not apply")
     if not is_loopback(host):
         click.echo(f"Warning: listening on {host}: others on the network can query it", err=True)
     serve_store(
@@ -747,38 +976,118 @@ def serve(
 
 @cli.command()
 @click.option(
-    "--endpoint",
-    "push_endpoint",
-    metavar="URL",
-    help="The SPARQL query endpoint (default: the global --endpoint).",
+    "--graph",
+    metavar="IRI",
+    help="Replace this named graph (default: the global --graph, else the default graph).",
 )
-@click.option("--graph", metavar="IRI", help="Replace this named graph, not the default graph.")
 @click.option(
     "--store-url",
     metavar="URL",
     help="Graph Store Protocol URL; derived only for Oxigraph (…/query → …/store).",
 )
+@click.option(
+    "--update-url",
+    metavar="URL",
+    help="Push with SPARQL Update (DROP, INSERT DATA) to this URL, for servers with no graph"
+    " store.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Triples sent in one request; progress is shown after each.",
+)
+@data_option
+@functools.partial(endpoint_option, help="The SPARQL query endpoint to push to.")
 @pass_state
-def push(state: State, push_endpoint: str | None, graph: str | None, store_url: str | None) -> None:
+def push(
+    state: State,
+    graph: str | None,
+    store_url: str | None,
+    update_url: str | None,
+    chunk_size: int,
+) -> None:
     """Upload the built graph to a SPARQL server, replacing the target graph.
 
-    Uses the SPARQL 1.1 Graph Store Protocol (PUT of Turtle). Credentials come from
-    FMGRAPH_ENDPOINT_TOKEN, or FMGRAPH_ENDPOINT_USER and FMGRAPH_ENDPOINT_PASSWORD.
+    Uses the SPARQL 1.1 Graph Store Protocol: a PUT of the first chunk, a POST of each
+    further one. Credentials come from FMGRAPH_ENDPOINT_TOKEN (Bearer), or
+    FMGRAPH_ENDPOINT_USER and FMGRAPH_ENDPOINT_PASSWORD (Digest or Basic, as the server asks).
 
     \b
     Examples:
       fmgraph push --endpoint http://127.0.0.1:7878/query
       fmgraph push --endpoint http://127.0.0.1:7878/query --graph https://example.org/fm
-      fmgraph push --store-url http://127.0.0.1:3030/ds/data
+      fmgraph push --store-url http://127.0.0.1:8890/sparql-graph-crud-auth --graph urn:fm
+      fmgraph push --update-url http://127.0.0.1:8000/ --graph urn:fm
     """
     from .remote import push as push_graph
 
-    endpoint = push_endpoint or state.endpoint
-    if endpoint is None and store_url is None:
-        raise click.UsageError("give --endpoint URL (or --store-url URL) to push to")
+    endpoint = state.endpoint
+    if endpoint is None and store_url is None and update_url is None:
+        raise click.UsageError("give --endpoint URL (or --store-url or --update-url) to push to")
     store = state.local_store()
-    pushed = push_graph(store, endpoint, graph=graph, store_url=store_url)
+    pushed = push_graph(
+        store,
+        endpoint,
+        graph=graph or state.graph,
+        store_url=store_url,
+        update_url=update_url,
+        chunk=chunk_size,
+        progress=say,
+    )
     click.echo(f"pushed {pushed.triples} triples to {pushed.url}", err=True)
+
+
+@cli.group(name="cache")
+def cache_group() -> None:
+    """Inspect or empty the cache of built stores ($FMGRAPH_CACHE_DIR).
+
+    \b
+    Examples:
+      fmgraph cache info
+      fmgraph cache clear
+    """
+
+
+@cache_group.command(name="info")
+@format_option("text", "json")
+def cache_info_command(fmt: str) -> None:
+    """List the cached stores: key, triples, size, and whether each matches its manifest.
+
+    \b
+    Example:
+      fmgraph cache info --format json
+    """
+    from . import output
+    from .cache import cache_info
+
+    info = cache_info()
+    if fmt == "json":
+        emit(output.as_json(info))
+        return
+    lines = [f"cache directory: {info.directory}"]
+    for store in info.stores:
+        triples = "?" if store.triples is None else f"{store.triples:,}"
+        state = "ok" if store.problem is None else f"damaged: {store.problem}"
+        lines.append(f"store {store.key}: {triples} triples, {store.bytes:,} bytes, {state}")
+    lines.append(f"{len(info.stores)} stores; leftovers {info.leftover_bytes:,} bytes;"
+                 f" {info.total_bytes:,} bytes in all")  # fmt: skip
+    emit("\n".join(lines) + "\n")
+
+
+@cache_group.command(name="clear")
+def cache_clear_command() -> None:
+    """Remove every cached store; the next command builds the one it needs.
+
+    \b
+    Example:
+      fmgraph cache clear
+    """
+    from .cache import cache_dir, clear_cache
+
+    freed = clear_cache()
+    click.echo(f"removed the stores in {cache_dir()} ({freed:,} bytes)", err=True)
 
 
 def main() -> None:

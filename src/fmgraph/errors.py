@@ -7,6 +7,7 @@ Exit codes (documented in the README):
   3  the data could not be loaded or built (YAML, references, duplicates, cycles, SHACL)
   4  an output file could not be written
   5  a remote SPARQL endpoint could not be reached, or answered with an HTTP error
+  6  a query ran past its ``--timeout`` and was stopped
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ class NoPath(FmgraphError):
     exit_code = 1
 
 
+class Findings(FmgraphError):
+    """The answer is "no" and the output already says why: ``validate`` found problems,
+    ``audit`` found sessions that teach a concept before its prerequisites."""
+
+    exit_code = 1
+
+
 class QueryError(FmgraphError):
     """A SPARQL query that is malformed or asks for something fmgraph refuses to do."""
 
@@ -84,3 +92,15 @@ class EndpointError(FmgraphError):
     """A remote SPARQL endpoint could not be reached, timed out, or answered with an error."""
 
     exit_code = 5
+
+
+class StoreError(FmgraphError):
+    """No store could be built or opened, not even in a temporary directory."""
+
+    exit_code = 4
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its deadline and was stopped."""
+
+    exit_code = 6

@@ -4,10 +4,8 @@ temporary file that is renamed into place, so a failed export never leaves half 
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,14 +13,14 @@ from pyoxigraph import (
     BlankNode,
     CanonicalizationAlgorithm,
     Dataset,
-    DefaultGraph,
     Quad,
     RdfFormat,
     Triple,
     serialize,
 )
 
-from .errors import OutputError
+from .errors import FmgraphError, OutputError
+from .files import atomic_write
 from .store import GraphStore
 from .vocab import ID, PREFIXES
 
@@ -65,13 +63,12 @@ def canonical_triples(triples: Iterable[Triple]) -> list[Triple]:
 
 
 def _sorted_ntriples(store: GraphStore) -> bytes | None:
-    """N-Triples of an embedded store with one graph and no blank nodes, sorted as lines: the
-    same bytes as serializing its sorted triples (a term never continues with a character
-    below the space that ends it), at half the cost. None for any other store."""
-    oxigraph = getattr(store, "oxigraph", None)
-    if oxigraph is None or store.named_graphs():
+    """N-Triples of a store with one graph and no blank nodes, sorted as lines: the same bytes
+    as serializing its sorted triples (a term never continues with a character below the
+    space that ends it), at half the cost. None when the store has blank nodes or graphs."""
+    if store.named_graphs():
         return None
-    data: bytes = oxigraph.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+    data = store.dump(RdfFormat.N_TRIPLES)
     if b"_:" in data:  # blank nodes (or text that looks like one): name them canonically
         return None
     lines = data.splitlines(keepends=True)
@@ -97,7 +94,7 @@ def export_bytes(store: GraphStore, fmt: str) -> bytes:
         text = "\n".join(nx.generate_gexf(graph))
         # networkx stamps today's date into GEXF; drop it so exports are reproducible.
         return re.sub(r' lastmodifieddate="[^"]*"', "", text).encode() + b"\n"
-    raise OutputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    raise FmgraphError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def write_output(data: bytes, output: str | None) -> None:
@@ -106,20 +103,7 @@ def write_output(data: bytes, output: str | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    path = Path(output)
     try:
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp"
-        )
+        atomic_write(Path(output), data)
     except OSError as e:
-        raise OutputError(f"cannot write {output}: {e.strerror or e}") from e
-    try:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"cannot write {output}: {e.strerror or e}") from e

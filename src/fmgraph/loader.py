@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import DataError, Problem
-from .files import RDF_SUFFIXES, data_files
+from .files import RDF_SUFFIXES, data_files, read_text
 from .gcpause import paused_gc
 from .model import Catalog, Concept, Motivation, Prerequisite, Session, Source, Topic, Work
 from .vocab import WORK_KINDS, slug
@@ -63,10 +63,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file safely; a syntax error or a Python tag is a DataError at its line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError([Problem(str(path), None, None, f"cannot read file: {e}")]) from e
+    text = read_text(path)  # through files, so a build knows the bytes it read
     try:
         return load_values(text, _LineLoader, _Mapping)
     except yaml.YAMLError as e:

@@ -32,6 +32,22 @@ def normalize(text: str) -> str:
     return _NOT_ALNUM.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+def iri_name(iri: str) -> str:
+    """What a node without ``dcterms:identifier`` is called: the end of its IRI (after the
+    last ``#`` or ``/``, percent-decoded), or the whole IRI when that end is empty."""
+    from urllib.parse import unquote
+
+    tail = unquote(re.split(r"[#/]", iri.rstrip("/#"))[-1])
+    return tail if tail and tail != iri.rstrip("/#") else iri
+
+
+def label_order(value: str, language: str | None) -> tuple[int, str]:
+    """Sort key choosing the label shown among several: English first, then no language
+    tag, then any other language; within each, the first in code-point order."""
+    lang = (language or "").lower()
+    return (0 if lang == "en" or lang.startswith("en-") else 1 if not lang else 2, value)
+
+
 def node_label(data: dict[str, Any]) -> str:
     """What a node of a graph view is shown as: its label, else its title, else its id."""
     return str(data.get("label") or data.get("title") or data.get("id") or "")

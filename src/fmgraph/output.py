@@ -13,7 +13,7 @@ from .vocab import compact
 
 if TYPE_CHECKING:
     from .audit import AuditResult
-    from .merge import ImportResult
+    from .importing import ImportResult
     from .paths import NextResult, PathResult, PlanResult, Reading, Step
     from .show import NodeView
     from .stats import Stats
@@ -64,9 +64,10 @@ def query_result(result: QueryResult, fmt: str) -> bytes:
         if fmt in _RESULT_FORMATS:
             return result.serialize(format=_RESULT_FORMATS[fmt]) or b""
         return (("true" if bool(result) else "false") + "\n").encode()
-    from .export import rdf_bytes
+    from .export import canonical_triples, rdf_bytes
 
-    return rdf_bytes(result, RdfFormat.TURTLE)
+    # Sorted: a graph has no order, and engines (local or --endpoint) each give their own.
+    return rdf_bytes(canonical_triples(result), RdfFormat.TURTLE)
 
 
 _RELATION_NOTES = {"introduces": " [introduces it]", "uses": " [uses it]"}
@@ -128,8 +129,9 @@ def plan_text(result: PlanResult) -> str:
         return f"Nothing to learn: {result.target} is known already{known}.\n"
     goal = result.steps[-1]
     background = ", with background" if result.with_background else ""
+    n = len(result.steps)
     lines = [
-        f"To learn {goal.label} ({goal.id}), in this order ({len(result.steps)} concepts"
+        f"To learn {goal.label} ({goal.id}), in this order ({n} concept{'s' if n != 1 else ''}"
         f"{background}{known}):"
     ]
     for n, step in enumerate(result.steps, start=1):
@@ -188,6 +190,9 @@ def stats_text(stats: Stats) -> str:
     lines += [f"  {k:<28} {v:>8}" for k, v in stats.classes.items()]
     lines += ["", "triples by relation:"]
     lines += [f"  {k:<28} {v:>8}" for k, v in stats.relations.items()]
+    if stats.without_identifier:
+        lines += ["", f"nodes without dcterms:identifier: {stats.without_identifier}"
+                  " (listed under their label or IRI)"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -200,13 +205,40 @@ def as_json(result: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def import_text(result: ImportResult) -> str:
-    """A human summary: what was added, merged and reported, then each change and problem."""
+#: How many files and reported problems the summary of an import shows without --verbose.
+IMPORT_SHOWN = 20
+
+
+def import_text(result: ImportResult, verbose: bool = False) -> str:
+    """A summary a person reads in one screen: counts per source file, what was added and
+    merged, the first reported problems; with ``verbose`` every change and every problem."""
     n = len(result.sources)
     head = f"Read {n} source{'s' if n != 1 else ''} with {result.readings_read} readings"
     lines = [
         f"{head} into {result.data_dir}{' (dry run: nothing written)' if result.dry_run else ''}"
     ]
+    files = result.files if verbose else result.files[:IMPORT_SHOWN]
+    if files:
+        import os.path
+
+        # Files are shown relative to the folder they share, so the table stays narrow.
+        root = os.path.commonpath([os.path.dirname(f.file) or "." for f in result.files])
+        rows = [
+            [
+                os.path.relpath(f.file, root) if root else f.file,
+                f.format,
+                str(f.sessions),
+                str(f.readings),
+                str(f.works_added),
+                str(f.works_merged),
+                str(f.links_left_out),
+            ]
+            for f in files
+        ]
+        header = ["file", "format", "sessions", "readings", "added", "merged", "left out"]
+        lines += ["  " + line for line in table(header, rows).splitlines()]
+        if len(result.files) > len(files):
+            lines.append(f"  … and {len(result.files) - len(files)} more files (--verbose)")
     if not result.changes:
         lines.append("Nothing to change: the data directory already holds all of it.")
     else:
@@ -217,17 +249,21 @@ def import_text(result: ImportResult) -> str:
             f"{len(result.works_updated)} works. "
             f"Merged into existing works: {len(result.works_reused)}."
         )
-        for c in result.changes:
-            sign = "+" if c.action == "add" else "~"
-            lines.append(f"  {sign} {c.kind} {c.id}: {c.detail}  [{c.file}]")
+        if verbose:
+            for c in result.changes:
+                sign = "+" if c.action == "add" else "~"
+                lines.append(f"  {sign} {c.kind} {c.id}: {c.detail}  [{c.file}]")
     if result.links:
         state = "written" if result.links[0].written else "proposed; --write-links writes them"
         lines.append(f"Concept links ({len(result.links)}, {state}):")
         for link in result.links:
-            lines.append(f"  {link.work} discusses {link.concept}  (title has {link.matched!r})")
+            lines.append(f"  {link.work} {link.relation} {link.concept}  ({link.evidence})")
     if result.reported:
+        shown = result.reported if verbose else result.reported[:IMPORT_SHOWN]
         lines.append(f"Reported ({len(result.reported)}):")
-        lines += [f"  {p}" for p in result.reported]
+        lines += [f"  {p}" for p in shown]
+        if len(result.reported) > len(shown):
+            lines.append(f"  … and {len(result.reported) - len(shown)} more (--verbose)")
     if result.files_written and result.changes:
         verb = "Would write" if result.dry_run else "Wrote"
         lines.append(f"{verb}: {', '.join(result.files_written)}")

@@ -23,9 +23,12 @@ def sparql_literal(text: str) -> str:
     return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
-def run_query(store: GraphStore, sparql: str) -> QueryResult:
-    """Run a read-only query with the standard prefixes predeclared."""
-    check_read_only(sparql, store.named_graphs())
+def run_query(store: GraphStore, sparql: str, *, checked: bool = False) -> QueryResult:
+    """Run a read-only query with the standard prefixes predeclared. ``checked``: the caller
+    has already shown this query read-only (fmgraph's own view queries; see graphview._fill),
+    so it is not lexed again."""
+    if not checked:
+        check_read_only(sparql, store.named_graphs())
     try:
         return store.query(sparql, prefixes=PREFIXES)
     except SyntaxError as e:

@@ -9,25 +9,35 @@ pyoxigraph in worker processes:
 
 - every query passes :func:`fmgraph.readonly.check_read_only` first; a refusal is a 403, and
   SPARQL Update, LOAD and SERVICE never reach the store;
-- a worker runs the query and serializes at most ``max_rows`` rows (or triples) in the format
-  the ``Accept`` header asks for; the whole answer is ready before the status line goes out,
-  so an error or a timeout is never a 200 with part of the rows;
+- a worker runs the query and has Oxigraph serialize at most ``max_rows`` rows (or triples)
+  in the format the ``Accept`` header asks for, into a buffer that stops it at the cap; the
+  whole answer is ready before the status line goes out, so an error or a timeout is never a
+  200 with part of the rows;
 - a query cannot be interrupted inside Rust from a Python thread, so a worker still running
   at the deadline is killed and replaced, and the client gets a 503;
 - bound to a loopback address, it answers only requests whose ``Host`` names a loopback
-  host, so a web page cannot reach it by pointing its own domain at 127.0.0.1 (DNS rebinding).
+  host, so a web page cannot reach it by pointing its own domain at 127.0.0.1 (DNS rebinding);
+- everything is bounded: a whole request must arrive within ``REQUEST_DEADLINE`` (a peer
+  trickling bytes is cut off, not only a silent one), an answer must be taken within
+  ``WRITE_DEADLINE``, at most ``MAX_CONNECTIONS`` connections are served at once (one more
+  gets a 503 at once), the kernel queues ``LISTEN_BACKLOG`` more, and an answer over
+  ``MAX_ANSWER_BYTES`` is a 507, never a worker killed by the engine's buffer limit.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import queue
+import re
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -36,18 +46,19 @@ from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
 from pyoxigraph import (
-    NamedNode,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
-    parse_query_results,
+    serialize,
 )
 
+from .cache import open_at
 from .errors import FmgraphError, QueryError, QueryRefused
+from .export import EXPORT_PREFIXES
 from .readonly import check_read_only
 from .sandbox import deny_network
-from .store import LocalStore
+from .store import GraphStore
 from .vocab import PREFIXES
 
 DEFAULT_HOST = "127.0.0.1"
@@ -57,6 +68,11 @@ DEFAULT_MAX_ROWS = 10_000
 ENDPOINT_PATHS = ("/query", "/sparql")
 WRITE_PATHS = ("/update", "/store")
 MAX_BODY = 1 << 20  # bytes of a POSTed query
+MAX_ANSWER_BYTES = 64 << 20  # bytes of one answer; a larger one is refused with 507
+REQUEST_DEADLINE = 10.0  # seconds a connection has to send a whole request (or keep idle)
+WRITE_DEADLINE = 30.0  # seconds a client has to take a whole answer
+MAX_CONNECTIONS = 64  # connections served at once; one more is answered 503 and closed
+LISTEN_BACKLOG = 1024  # connections the kernel holds while all are busy (capped by somaxconn)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WORKER_START_TIMEOUT = 60.0
 TEXT = "text/plain; charset=utf-8"
@@ -145,14 +161,21 @@ def _text(status: int, message: str) -> Reply:
     return Reply(status, TEXT, (message + "\n").encode())
 
 
-def answer(store: LocalStore, request: Request, max_rows: int) -> Reply:
-    """Run one query and serialize at most ``max_rows`` rows or triples of its answer."""
-    dataset: dict[str, Any] = {}
-    if request.default_graphs or request.named_graphs:
-        dataset["default_graph"] = [NamedNode(g) for g in request.default_graphs]
-        dataset["named_graphs"] = [NamedNode(g) for g in request.named_graphs]
+def answer(store: GraphStore, request: Request, max_rows: int) -> Reply:
+    """Run one query and serialize at most ``max_rows`` rows or triples of its answer, and at
+    most ``MAX_ANSWER_BYTES`` bytes (a larger answer is a 507, not a cut-off document)."""
+    dataset = bool(request.default_graphs or request.named_graphs)
+
+    def run() -> Any:
+        return store.query(
+            request.sparql,
+            prefixes=PREFIXES,
+            default_graph=request.default_graphs if dataset else None,
+            named_graphs=request.named_graphs if dataset else None,
+        )
+
     try:
-        result = store.oxigraph.query(request.sparql, prefixes=PREFIXES, **dataset)
+        result = run()
         offered = RESULT_TYPES if isinstance(result, QuerySolutions | QueryBoolean) else GRAPH_TYPES
         media = negotiate(request.accept, list(offered))
         if media is None:
@@ -161,34 +184,229 @@ def answer(store: LocalStore, request: Request, max_rows: int) -> Reply:
             fmt = RESULT_TYPES[media]
             return Reply(200, fmt.media_type, result.serialize(format=fmt) or b"", False)
         if isinstance(result, QuerySolutions):
+            # Oxigraph serializes the answer itself, into a sink that stops it after the
+            # first max_rows rows: one evaluation, no row turned into Python terms.
             fmt = RESULT_TYPES[media]
-            body, truncated = _solutions(result, fmt, max_rows)
-            return Reply(200, fmt.media_type, body, truncated)
-        from .export import rdf_bytes
-
+            body, cut = _capped(result.serialize, fmt, _ROWS[fmt](max_rows))
+            return Reply(200, fmt.media_type, body, cut)
         graph_fmt = GRAPH_TYPES[media]
         triples = list(islice(result, max_rows + 1))
-        body = rdf_bytes(triples[:max_rows], graph_fmt)
+
+        def write(output: Any, format: RdfFormat) -> None:
+            serialize(triples[:max_rows], output, format=format, prefixes=EXPORT_PREFIXES)
+
+        body, _ = _capped(write, graph_fmt)
         return Reply(200, graph_fmt.media_type, body, len(triples) > max_rows)
     except SyntaxError as e:
         return _text(400, f"SPARQL syntax error: {e}")
-    except (OSError, ValueError) as e:
+    except _TooLarge:
+        return _text(
+            507,
+            f"the answer is larger than {MAX_ANSWER_BYTES // 1048576} MiB: ask for less"
+            " (LIMIT, fewer variables) or use fmgraph export",
+        )
+    except (OSError, ValueError, MemoryError) as e:
         return _text(500, f"the query failed: {e}")
 
 
-def _solutions(
-    result: QuerySolutions, fmt: QueryResultsFormat, max_rows: int
+class _TooLarge(Exception):
+    pass
+
+
+class _Enough(Exception):
+    """Raised from a sink's write once the rows wanted are in: stops the serializer."""
+
+
+class _Rows:
+    """Counts the rows of one results format as Oxigraph writes it, chunk by chunk, and finds
+    where the row after the first ``max_rows`` begins.
+
+    Each format marks a row in a way no value can imitate: TSV ends a row with a newline
+    (escaped inside terms), CSV with CR LF outside quotes, XML starts one with ``<result>``
+    (``<`` is escaped in text), JSON with a ``{`` at the depth of the bindings array
+    (strings tracked, escapes skipped).
+    """
+
+    #: What closes a document cut before a row.
+    closing = b""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        """The offset (from the start of the output) where the cut goes, once known."""
+        raise NotImplementedError
+
+
+class _TsvRows(_Rows):
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.lines = 0  # the header is line 1
+        self.end: int | None = None  # just after the last row wanted
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        if self.end is None:
+            start = 0
+            while (i := data.find(b"\n", start)) >= 0:
+                self.lines += 1
+                start = i + 1
+                if self.lines == self.max_rows + 1:
+                    self.end = base + start
+                    break
+        return self.end if self.end is not None and base + len(data) > self.end else None
+
+
+class _CsvRows(_Rows):
+    _TOKEN = re.compile(rb'"|\r\n')
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.lines = 0
+        self.quoted = False
+        self.cr = False  # the last chunk ended with a CR outside quotes
+        self.end: int | None = None
+
+    def _line_ends(self, at: int) -> bool:
+        self.lines += 1
+        if self.lines == self.max_rows + 1:
+            self.end = at
+            return True
+        return False
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        if self.end is None and data:
+            if self.cr and data[:1] == b"\n" and self._line_ends(base + 1):
+                pass
+            elif self.end is None:
+                for m in self._TOKEN.finditer(data):
+                    if m.group() == b'"':
+                        self.quoted = not self.quoted
+                    elif not self.quoted and self._line_ends(base + m.end()):
+                        break
+            self.cr = not self.quoted and data.endswith(b"\r")
+        return self.end if self.end is not None and base + len(data) > self.end else None
+
+
+class _XmlRows(_Rows):
+    closing = b"</results></sparql>"
+    _MARK = b"<result>"
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.rows = 0
+        self.tail = b""
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        text = self.tail + data
+        offset = base - len(self.tail)
+        start = 0
+        while (i := text.find(self._MARK, start)) >= 0:
+            self.rows += 1
+            if self.rows == self.max_rows + 1:
+                return offset + i
+            start = i + len(self._MARK)
+        self.tail = text[-(len(self._MARK) - 1) :]
+        return None
+
+
+class _JsonRows(_Rows):
+    closing = b"]}}"
+    _TOKEN = re.compile(rb'\\.|["{}\[\]]', re.DOTALL)
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(max_rows)
+        self.rows = 0
+        self.depth = 0
+        self.in_string = False
+        self.skip = False  # the last chunk ended inside an escape
+
+    def cut(self, data: bytes, base: int) -> int | None:
+        start = 1 if self.skip else 0
+        self.skip = False
+        end = start  # where the last token ended: a backslash after it is left dangling
+        for m in self._TOKEN.finditer(data, start):
+            token = m.group()
+            end = m.end()
+            if token == b'"':
+                self.in_string = not self.in_string
+            elif self.in_string:
+                continue
+            elif token == b"{":
+                if self.depth == 3:  # a row of the bindings array begins
+                    self.rows += 1
+                    if self.rows == self.max_rows + 1:
+                        return base + m.start() - 1  # before the comma that precedes it
+                self.depth += 1
+            elif token in (b"}", b"]"):
+                self.depth -= 1
+            elif token == b"[":
+                self.depth += 1
+        self.skip = self.in_string and data.endswith(b"\\") and end < len(data)
+        return None
+
+
+_ROWS: dict[QueryResultsFormat, type[_Rows]] = {
+    QueryResultsFormat.TSV: _TsvRows,
+    QueryResultsFormat.CSV: _CsvRows,
+    QueryResultsFormat.XML: _XmlRows,
+    QueryResultsFormat.JSON: _JsonRows,
+}
+
+
+class _CappedBuffer:
+    """A binary sink for a serializer: refuses to grow past ``MAX_ANSWER_BYTES``, and, given a
+    row counter, stops the serializer once the rows wanted are in."""
+
+    def __init__(self, rows: _Rows | None = None) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.rows = rows
+        self.cut: int | None = None
+        self.over = False
+
+    def write(self, data: bytes) -> int:
+        data = bytes(data)
+        if self.rows is not None and (cut := self.rows.cut(data, self.size)) is not None:
+            self.chunks.append(data)
+            self.size += len(data)
+            self.cut = cut
+            raise _Enough
+        self.size += len(data)
+        if self.size > MAX_ANSWER_BYTES:
+            self.over = True
+            raise _TooLarge
+        self.chunks.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def body(self) -> tuple[bytes, bool]:
+        """The bytes written (cut, and closed, when rows were left out); whether cut."""
+        data = b"".join(self.chunks)
+        if self.cut is None:
+            return data, False
+        assert self.rows is not None
+        if self.cut > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        return data[: self.cut] + self.rows.closing, True
+
+
+def _capped(
+    serialize_to: Callable[..., Any], fmt: Any, rows: _Rows | None = None
 ) -> tuple[bytes, bool]:
-    variables = result.variables
-    rows = list(islice(result, max_rows + 1))
-    # pyoxigraph serializes whole answers only, but it parses TSV, whose terms are written
-    # exactly as str() writes them: rebuild the first rows as TSV, parse, serialize in fmt.
-    lines = ["\t".join(str(v) for v in variables)]
-    lines += [
-        "\t".join("" if s[v] is None else str(s[v]) for v in variables) for s in rows[:max_rows]
-    ]
-    capped = parse_query_results("\n".join(lines) + "\n", format=QueryResultsFormat.TSV)
-    return capped.serialize(format=fmt) or b"", len(rows) > max_rows
+    """What ``serialize_to(output, format=fmt)`` writes, cut after ``rows.max_rows`` rows when
+    given; whether it was cut. _TooLarge past ``MAX_ANSWER_BYTES``."""
+    sink = _CappedBuffer(rows)
+    try:
+        serialize_to(sink, format=fmt)
+    except Exception:
+        # pyoxigraph reports an exception raised by the sink as an error of its own
+        if sink.over:
+            raise _TooLarge from None
+        if sink.cut is None:
+            raise
+    return sink.body()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,7 +419,7 @@ _READY = "ready"
 def _work(conn: Connection, path: str, max_rows: int) -> None:
     """A worker process: open the store, then answer queries until the front goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the front, which stops us
-    store = LocalStore(Path(path))
+    store = open_at(Path(path))
     deny_network()  # the second wall: SERVICE cannot reach out even past the check
     conn.send(_READY)
     while True:
@@ -343,17 +561,118 @@ def host_name(header: str | None) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+_BUSY_TEXT = b"too many connections at once; try again later\n"
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n%s"
+    % (len(_BUSY_TEXT), _BUSY_TEXT)
+)
+
+
+class _Server(HTTPServer):
+    """Connections served by a pool of threads, at most ``max_connections`` at once (one more
+    is answered 503 and closed), with a real listen backlog.
+
+    Threads are started as connections need them and then kept: starting a thread per
+    connection cost more than the small query it served (p99 at 16 clients opening a
+    connection per request).
+    """
+
+    request_queue_size = LISTEN_BACKLOG
     endpoint: Endpoint
+
+    def __init__(self, address: tuple[str, int], max_connections: int) -> None:
+        self._max = max_connections
+        self._lock = threading.Lock()
+        self._busy = 0  # connections handed to the pool and not yet closed
+        self._idle = 0  # threads waiting for a connection and not yet promised one
+        self._threads = 0
+        self._connections: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            full = self._busy >= self._max
+            if not full:
+                self._busy += 1
+                start = self._idle == 0
+                if start:
+                    self._threads += 1
+                else:
+                    self._idle -= 1
+        if full:
+            try:  # answered here, on the accepting thread: a few bytes, never blocking long
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        self._connections.put((request, client_address))
+        if start:
+            threading.Thread(
+                target=self._serve_connections, name="fmgraph-http", daemon=True
+            ).start()
+
+    def _serve_connections(self) -> None:
+        while (item := self._connections.get()) is not None:
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                with self._lock:
+                    self._busy -= 1
+                    self._idle += 1
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._lock:
+            threads, self._threads = self._threads, 0
+        for _ in range(threads):
+            self._connections.put(None)
+
+
+class _DeadlineReader(socket.SocketIO):
+    """Reads a connection's socket with whatever is left of the handler's deadline as the
+    timeout of each read, so a peer trickling bytes is cut off when the deadline passes,
+    not only after a silence."""
+
+    def __init__(self, sock: socket.socket, handler: _Handler) -> None:
+        super().__init__(sock, "rb")
+        self._handler = handler
+
+    def readinto(self, b: Any) -> int | None:
+        remaining = self._handler.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request deadline passed")
+        self._handler.connection.settimeout(remaining)
+        return super().readinto(b)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "fmgraph"
-    timeout = 60  # seconds a client may take to send its request
+    timeout = REQUEST_DEADLINE
     disable_nagle_algorithm = True  # headers and body go out in two writes; don't hold the second
+    deadline = 0.0
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the plain reader: replaced by one that keeps the deadline
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # no line per answered request: at 2,000 requests a second it is the log's cost
+
+    def handle_one_request(self) -> None:
+        # The whole request — line, headers, body — must arrive within REQUEST_DEADLINE of
+        # the moment the connection is ready for it; an idle keep-alive connection closes then.
+        self.deadline = time.monotonic() + REQUEST_DEADLINE
+        super().handle_one_request()
 
     def _host_refused(self) -> bool:
         hosts = self.server.endpoint.hosts
@@ -371,6 +690,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", self.server.endpoint.page)
         elif url.path in ENDPOINT_PATHS:
             self._query(parse_qs(url.query, keep_blank_values=True))
+        elif (editor := _editor_asset(url.path)) is not None:
+            self._send(200, *editor)
         else:
             self._no_such_path(url.path)
 
@@ -477,13 +798,68 @@ class _Handler(BaseHTTPRequestHandler):
             )
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        self.connection.settimeout(WRITE_DEADLINE)  # sendall: for the whole answer
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
 
+def _editor_asset(path: str) -> tuple[str, bytes] | None:
+    from .editor import asset
+
+    return asset(path)
+
+
 def _interrupt(_signum: int, _frame: object) -> NoReturn:
     raise KeyboardInterrupt
+
+
+def make_server(
+    path: Path,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    workers: int | None = None,
+    cors: bool = False,
+    max_connections: int = MAX_CONNECTIONS,
+    say: Callable[[str], None] = lambda _message: None,
+) -> _Server:
+    """A server for the built store at ``path``, listening, its workers started; run it with
+    ``serve_forever()``, stop it with ``shutdown()``, then ``close_server()``."""
+    from .render import explorer_page
+
+    try:
+        server = _Server((host, port), max_connections)
+    except OSError as e:
+        raise FmgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+    pool: WorkerPool | None = None
+    try:
+        store = open_at(path)
+        page = explorer_page(store)
+        if not page.whole:
+            say("the graph is too big to browse whole: the explorer at / shows the concept map")
+        size = workers if workers is not None else max(2, min(4, os.cpu_count() or 1))
+        pool = WorkerPool(path, max_rows, size)
+        hosts = LOOPBACK_NAMES if is_loopback(host) else None
+        server.endpoint = Endpoint(
+            pool, store.named_graphs(), page.html.encode(), timeout, max_rows, cors, hosts
+        )
+    except BaseException:
+        server.server_close()
+        if pool is not None:
+            pool.close()
+        raise
+    return server
+
+
+def close_server(server: _Server) -> None:
+    """Close the listening socket and stop the workers."""
+    server.server_close()
+    endpoint = getattr(server, "endpoint", None)
+    if endpoint is not None:
+        endpoint.pool.close()
 
 
 def serve(
@@ -498,34 +874,19 @@ def serve(
     say: Callable[[str], None] = lambda _message: None,
 ) -> None:
     """Serve the built store at ``path`` until Ctrl-C or SIGTERM; ``say`` reports progress."""
-    from .render import explorer_page
-
-    try:
-        server = _Server((host, port), _Handler)
-    except OSError as e:
-        raise FmgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
-    pool: WorkerPool | None = None
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
+    server: _Server | None = None
     try:
-        store = LocalStore(path)
-        page = explorer_page(store)
-        if not page.whole:
-            say("the graph is too big to browse whole: the explorer at / shows the concept map")
-        size = workers if workers is not None else max(2, min(4, os.cpu_count() or 1))
-        pool = WorkerPool(path, max_rows, size)
-        hosts = LOOPBACK_NAMES if is_loopback(host) else None
-        server.endpoint = Endpoint(
-            pool, store.named_graphs(), page.html.encode(), timeout, max_rows, cors, hosts
-        )
+        server = make_server(path, host=host, port=port, timeout=timeout, max_rows=max_rows,
+                             workers=workers, cors=cors, say=say)  # fmt: skip
         url = f"http://{host}:{server.server_port}/"
         say(f"SPARQL endpoint at {url}query, explorer at {url} (Ctrl-C stops)")
         server.serve_forever()
     except KeyboardInterrupt:
         say("stopped")
     finally:
-        server.server_close()
-        if pool is not None:
-            pool.close()
+        if server is not None:
+            close_server(server)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

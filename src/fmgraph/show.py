@@ -5,22 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .graphview import rows
-from .names import NameIndex
+from .names import NameIndex, iri_name, label_order
 from .query import sparql_literal
 from .store import GraphStore
-from .vocab import FM, compact
+from .vocab import FM, SKOS, compact
 
-_NAMES = """
-SELECT ?n ?kind ?id ?label ?alias WHERE {
-  { ?n a fm:Concept ; skos:prefLabel ?label . BIND("concept" AS ?kind)
-    OPTIONAL { ?n skos:altLabel ?alias } }
-  UNION { ?n a fm:Session . OPTIONAL { ?n dcterms:title ?label } BIND("session" AS ?kind) }
-  UNION { ?n a fm:Work ; dcterms:title ?label . BIND("work" AS ?kind)
-          OPTIONAL { ?n fm:arxivId ?alias } }
-  UNION { ?n a fm:Topic ; skos:prefLabel ?label . BIND("topic" AS ?kind) }
-  ?n dcterms:identifier ?id .
+# Every node, and every name it has, read as plain scans joined here. A node without
+# dcterms:identifier is known by the end of its IRI; labels count whatever their language.
+_NAMED_NODES = """
+SELECT ?n ?type WHERE {
+  VALUES ?type { fm:Concept skos:Concept fm:Session fm:Work fm:Topic } ?n a ?type
 }
 """
+_NAME_VALUES = "SELECT ?n ?v (LANG(?v) AS ?lang) WHERE { ?n %s ?v }"
+_ID = "dcterms:identifier"
+_LABEL_PREDICATES = ("skos:prefLabel", "dcterms:title", "rdfs:label", "schema:name")
+_ALIAS_PREDICATES = ("skos:altLabel", "fm:arxivId")
 _OUT = """
 SELECT ?p ?o ?oid ?olabel WHERE {
   <%s> ?p ?o .
@@ -30,7 +30,7 @@ SELECT ?p ?o ?oid ?olabel WHERE {
 """
 _IN = """
 SELECT ?s ?p ?sid ?slabel WHERE {
-  ?s ?p <%s> . ?s dcterms:identifier ?sid .
+  ?s ?p <%s> . OPTIONAL { ?s dcterms:identifier ?sid }
   OPTIONAL { ?s skos:prefLabel|dcterms:title ?slabel }
 }
 """
@@ -77,14 +77,21 @@ class NodeView:
 
 def name_index(store: GraphStore) -> NameIndex:
     """Names of every concept, session, work and topic."""
-    found: dict[str, tuple[str, str, str, list[str]]] = {}
-    for r in rows(store, _NAMES):
-        entry = found.setdefault(r["n"], (r["kind"], r["id"], r["label"] or r["id"], []))
-        if r["alias"]:
-            entry[3].append(r["alias"])
+    kinds: dict[str, str] = {}
+    for r in rows(store, _NAMED_NODES):
+        kinds.setdefault(r["n"], _KINDS[r["type"]])
+    values: dict[str, dict[str, list[tuple[int, str]]]] = {}
+    for predicate in (_ID, *_LABEL_PREDICATES, *_ALIAS_PREDICATES):
+        for r in rows(store, _NAME_VALUES % predicate):
+            if r["n"] in kinds:
+                entry = label_order(r["v"], r.get("lang"))
+                values.setdefault(r["n"], {}).setdefault(predicate, []).append(entry)
     index = NameIndex()
-    for node, (kind, short, label, aliases) in sorted(found.items()):
-        index.add(node, kind, short, label, aliases)
+    for node, kind in sorted(kinds.items()):
+        found = {p: [v for _, v in sorted(vs)] for p, vs in values.get(node, {}).items()}
+        short = found[_ID][0] if _ID in found else iri_name(node)
+        label = next((found[p][0] for p in _LABEL_PREDICATES if p in found), short)
+        index.add(node, kind, short, label, [n for names in found.values() for n in names])
     return index
 
 
@@ -128,16 +135,22 @@ def _named(node_id: str | None, label: str | None) -> str:
     return f"{node_id} ({label or node_id})"
 
 
-_KINDS = {FM.Concept: "concept", FM.Session: "session", FM.Work: "work", FM.Topic: "topic"}
+_KINDS = {
+    FM.Concept: "concept",
+    SKOS.Concept: "concept",
+    FM.Session: "session",
+    FM.Work: "work",
+    FM.Topic: "topic",
+}
 # FILTERs, not VALUES: with the object bound, Oxigraph turns VALUES of predicates and classes
 # into index scans (200 ms at a million triples, against 0.2 ms).
 _EXACT = """
 SELECT DISTINCT ?n ?type ?id ?label WHERE {
   ?n ?name %s FILTER(?name IN (dcterms:identifier, skos:prefLabel, skos:altLabel, dcterms:title,
-                               fm:arxivId))
-  ?n a ?type FILTER(?type IN (fm:Concept, fm:Session, fm:Work, fm:Topic))
-  ?n dcterms:identifier ?id .
-  OPTIONAL { ?n skos:prefLabel|dcterms:title ?label }
+                               fm:arxivId, rdfs:label, schema:name))
+  ?n a ?type FILTER(?type IN (fm:Concept, fm:Session, fm:Work, fm:Topic, skos:Concept))
+  OPTIONAL { ?n dcterms:identifier ?id }
+  OPTIONAL { ?n skos:prefLabel|dcterms:title|rdfs:label|schema:name ?label }
 }
 """
 
@@ -147,8 +160,9 @@ def resolve_node(store: GraphStore, name: str) -> tuple[str, str, str, str]:
     or arXiv id first (index lookups), else the forgiving match over every node's names."""
     exact = list(rows(store, _EXACT % sparql_literal(name.strip())))
     if len({r["n"] for r in exact}) == 1:
-        r = exact[0]
-        return r["n"], _KINDS[r["type"]], r["id"], r["label"] or r["id"]
+        r = min(exact, key=lambda r: (r["id"] or "", r["label"] or ""))
+        short = r["id"] or iri_name(r["n"])
+        return r["n"], _KINDS[r["type"]], short, r["label"] or short
     index = name_index(store)
     node = index.resolve(name)
     return node, index.kind[node], index.short[node], index.label[node]
@@ -182,10 +196,11 @@ def show_node(store: GraphStore, name: str) -> NodeView:
             value = _named(r["oid"], r["olabel"]) if r["oid"] else compact(r["o"])
             if value not in view.values.setdefault(prop, []):
                 view.values[prop].append(value)
-    for r in sorted(rows(store, _IN % node), key=lambda r: (r["p"], r["sid"])):
+    incoming = rows(store, _IN % node)
+    for r in sorted(incoming, key=lambda r: (r["p"], r["sid"] or iri_name(r["s"]), r["s"])):
         relation = _INCOMING.get(compact(r["p"]))
         if relation:
-            links.setdefault(relation, []).append(_named(r["sid"], r["slabel"]))
+            links.setdefault(relation, []).append(_named(r["sid"] or iri_name(r["s"]), r["slabel"]))
     for relations in _NARROWEST_FIRST:
         seen: set[str] = set()
         for relation in relations:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .graphview import rows
+from .graphview import rows, unidentified_count
 from .store import GraphStore
 from .vocab import VOCAB, compact
 
@@ -26,6 +26,8 @@ class Stats:
     triples: int
     classes: dict[str, int]
     relations: dict[str, int]
+    #: Sessions, works, concepts and topics without dcterms:identifier, named from label or IRI.
+    without_identifier: int = 0
 
 
 def graph_stats(store: GraphStore) -> Stats:
@@ -34,4 +36,9 @@ def graph_stats(store: GraphStore) -> Stats:
     total = next(rows(store, _TOTAL))["n"] or 0
     classes = {compact(r["class"]): int(r["n"]) for r in rows(store, _CLASSES % vocab)}
     relations = {compact(r["p"]): int(r["n"]) for r in rows(store, _RELATIONS % vocab)}
-    return Stats(int(total), dict(sorted(classes.items())), dict(sorted(relations.items())))
+    return Stats(
+        int(total),
+        dict(sorted(classes.items())),
+        dict(sorted(relations.items())),
+        unidentified_count(store),
+    )

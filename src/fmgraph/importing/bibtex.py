@@ -12,23 +12,22 @@ import logging
 import re
 from pathlib import Path
 
-from .errors import DataError, FmgraphError, Problem
-from .files import read_text
-from .loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
-from .posts import (
-    ImportedReading,
-    ImportedSession,
-    ImportedWork,
+from ..errors import DataError, FmgraphError, Problem
+from ..files import read_text
+from ..loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
+from ..model import Work
+from ..vocab import ROLES
+from .identifiers import (
     arxiv_id,
     arxiv_in_text,
     canonical_url,
     doi_of,
     guess_kind,
-    is_iri,
+    is_web_url,
     unique_urls,
     year_of_arxiv,
 )
-from .vocab import ROLES
+from .records import ImportedReading, ImportedSession, new_work
 
 _BRACES = re.compile(r"[{}]")
 _SPACES = re.compile(r"\s+")
@@ -60,9 +59,13 @@ def _authors(value: object) -> list[str]:
     return [n for n in found if n and n.lower() != "others"]
 
 
-def _entry_work(
-    fields: dict[str, object], key: str, entry_type: str
-) -> tuple[ImportedWork, list[str]]:
+def _and_others(value: object) -> bool:
+    """Whether the author list ends in "and others" (BibTeX's "the list is not complete")."""
+    names = value if isinstance(value, list) else [value]
+    return any(_text(n).lower() == "others" for n in names)
+
+
+def _entry_work(fields: dict[str, object], key: str, entry_type: str) -> tuple[Work, list[str]]:
     """The work one entry describes, and what was wrong with it."""
     messages: list[str] = []
     urls: list[str] = []
@@ -71,7 +74,7 @@ def _entry_work(
         if value is None:
             continue
         for url in re.findall(r"https?://[^\s{}\\]+", _text(value).replace("\\url", " ")):
-            if is_iri(url):
+            if is_web_url(url):
                 urls.append(canonical_url(url))
             else:
                 messages.append(f"URL {url!r} is not a valid address; left out")
@@ -99,12 +102,13 @@ def _entry_work(
     kind = "paper"
     if unique and not arxiv and not doi and entry_type.lower() not in _PUBLICATIONS:
         kind = guess_kind(unique)
-    work = ImportedWork(
-        title=title,
+    work = new_work(
+        title,
         urls=unique,
         arxiv=arxiv,
         doi=doi,
         authors=_authors(fields.get("author", [])),
+        authors_truncated=_and_others(fields.get("author", [])),
         year=year,
         kind=kind,
     )
@@ -153,6 +157,7 @@ def parse_bibtex(path: Path, session: str, role: str = "required") -> ImportedSe
         fields = {f.key.lower(): f.value for f in entry.fields}
         work, messages = _entry_work(fields, entry.key, entry.entry_type)
         reading = ImportedReading(role, work, file, line)
+        reading.abstract = _text(fields["abstract"]) if fields.get("abstract") else None
         for message in messages:
             reading.report(message)
         result.readings.append(reading)

@@ -10,258 +10,42 @@ Real posts are messy, so parsing never gives up on a reading: whatever could not
 URL, no heading, a guessed role) is recorded as a :class:`~fmgraph.errors.Problem` with the
 file and line, and the reading is still returned with what was found. Only a post whose front
 matter is missing or broken is an error, because without it there is no session to import.
-
-This module also holds what every importer shares: the parsed-record dataclasses and the URL
-helpers (arXiv ids, DOIs, URL normalization, kind guessing).
 """
 
 from __future__ import annotations
 
 import datetime
-import difflib
 import html
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import yaml
 
-from . import loader
-from .errors import DataError, Problem
-from .files import read_text
-from .loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
+from ..errors import DataError, Problem
+from ..files import read_text
+from ..loader import SESSION_CODE
+from .identifiers import (
+    arxiv_id,
+    arxiv_in_text,
+    canonical_url,
+    doi_of,
+    doi_url,
+    guess_kind,
+    host_of,
+    is_web_url,
+    unique_urls,
+    year_of_arxiv,
+)
+from .records import ImportedReading, ImportedSession, new_work
+from .text import authors_of, clean_title, names_more, section_role, year_of
 
 POST_SUFFIXES = (".md", ".markdown")
 
-# ---------------------------------------------------------------------------------- records
-
-
-@dataclass
-class ImportedWork:
-    """What a source says about one work; ``kind`` is guessed from the URLs."""
-
-    title: str
-    urls: list[str] = field(default_factory=list)
-    arxiv: str | None = None
-    doi: str | None = None
-    authors: list[str] = field(default_factory=list)
-    year: int | None = None
-    kind: str = "paper"
-
-
-@dataclass
-class ImportedReading:
-    """One entry of a session's reading list, where it was found, and what was odd about it."""
-
-    role: str
-    work: ImportedWork
-    file: str
-    line: int
-    problems: list[Problem] = field(default_factory=list)
-
-    def report(self, message: str) -> None:
-        self.problems.append(Problem(self.file, self.line, f"reading {self.work.title!r}", message))
-
-
-@dataclass
-class ImportedSession:
-    """A session as a source describes it.
-
-    ``title`` None keeps the title a session already has (a BibTeX import names only the
-    code). ``complete`` is True when the source lists every reading of the session (a post),
-    so readings of the data that it lacks are worth reporting.
-    """
-
-    code: str
-    file: str
-    line: int
-    title: str | None = None
-    date: datetime.date | None = None
-    collection: str | None = None
-    tags: list[str] = field(default_factory=list)
-    readings: list[ImportedReading] = field(default_factory=list)
-    complete: bool = True
-    problems: list[Problem] = field(default_factory=list)
-
-    def all_problems(self) -> list[Problem]:
-        """Problems of the session itself, then of each reading, in file order."""
-        found = list(self.problems)
-        for reading in self.readings:
-            found.extend(reading.problems)
-        return sorted(found, key=lambda p: p.line or 0)
-
-
-# ------------------------------------------------------------------------------ URL helpers
-
-_ARXIV_URL = re.compile(
-    rf"^https?://(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format|ps)/"
-    rf"(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$"
-)
-_HF_PAPER_URL = re.compile(rf"^https?://huggingface\.co/papers/(?P<id>{ARXIV_NEW})(?:v\d+)?/?$")
-_ARXIV_TEXT = re.compile(rf"\barxiv\s*:\s*(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?", re.I)
-_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.(?P<id>{ARXIV_NEW})$", re.I)
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
-_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(?P<doi>10\.\d{4,9}/\S+)$", re.I)
-_OPENREVIEW = re.compile(r"^https?://(?:www\.)?openreview\.net/(?:forum|pdf)\?(?:.*&)?id=([^&#]+)")
-
-_PAPER_HOSTS = (
-    "arxiv.org",
-    "openreview.net",
-    "aclanthology.org",
-    "aclweb.org",
-    "proceedings.neurips.cc",
-    "papers.nips.cc",
-    "papers.neurips.cc",
-    "proceedings.mlr.press",
-    "jmlr.org",
-    "dl.acm.org",
-    "ieeexplore.ieee.org",
-    "doi.org",
-    "link.springer.com",
-    "openaccess.thecvf.com",
-    "semanticscholar.org",
-    "biorxiv.org",
-    "ojs.aaai.org",
-    "ijcai.org",
-    "nature.com",
-    "science.org",
-)
-_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "gist.github.com")
-_BLOG_HOSTS = (
-    "medium.com",
-    "substack.com",
-    "blogspot.com",
-    "wordpress.com",
-    "towardsdatascience.com",
-    "lilianweng.github.io",
-    "jalammar.github.io",
-    "colah.github.io",
-    "karpathy.github.io",
-    "thegradient.pub",
-    "distill.pub",
-)
-_BLOG_PATHS = {"blog", "blogs", "news", "post", "posts"}
-
-
-def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
-def _on(host: str, domains: Iterable[str]) -> bool:
-    return any(host == d or host.endswith("." + d) for d in domains)
-
-
-def arxiv_id(url: str) -> str | None:
-    """The arXiv id an arXiv abs/pdf/html (or Hugging Face papers) URL names, without version."""
-    match = _ARXIV_URL.match(url) or _HF_PAPER_URL.match(url)
-    return match.group("id") if match else None
-
-
-def arxiv_in_text(text: str) -> str | None:
-    """An ``arXiv:2305.18290`` mention in free text, or an arXiv DOI, without version."""
-    match = _ARXIV_TEXT.search(text)
-    if match:
-        return match.group("id")
-    doi = _ARXIV_DOI.match(text.strip())
-    return doi.group("id") if doi else None
-
-
-def doi_of(text: str) -> str | None:
-    """The DOI of a doi.org URL, or of a ``doi: 10.…`` mention."""
-    match = _DOI_URL.match(text)
-    if match:
-        return match.group("doi").rstrip(".,;")
-    match = _DOI.search(text)
-    return match.group(1).rstrip(".,;") if match else None
-
-
-def year_of_arxiv(identifier: str) -> int | None:
-    """The year an arXiv id was first submitted (new ids are YYMM.NNNNN, old ones …/YYMMNNN)."""
-    digits = identifier.split("/")[-1][:2] if "/" in identifier else identifier[:2]
-    if not digits.isdigit():
-        return None
-    yy = int(digits)
-    return 1900 + yy if yy >= 91 else 2000 + yy
-
-
-def canonical_url(url: str) -> str:
-    """``url`` as stored: every arXiv URL of a paper becomes its one ``abs`` page."""
-    found = _ARXIV_URL.match(url)
-    return f"https://arxiv.org/abs/{found.group('id')}" if found else url
-
-
-def normalize_url(url: str) -> str:
-    """The form URLs are compared in: no scheme, ``www.``, fragment, tracking or trailing ``/``.
-
-    Every arXiv URL of a paper, and the forum and pdf pages of an OpenReview submission, are
-    one URL.
-    """
-    found = arxiv_id(url)
-    if found:
-        return f"arxiv:{found}"
-    review = _OPENREVIEW.match(url)
-    if review:
-        return f"openreview:{review.group(1)}"
-    parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query) if not k.startswith("utm_") and k != "tab"]
-    host = _host(url)
-    path = parts.path.rstrip("/")
-    return f"{host}{path}" + (f"?{urlencode(query)}" if query else "")
-
-
-def unique_urls(urls: Iterable[str], known: Iterable[str] = ()) -> list[str]:
-    """``urls`` in order, without those the same (by :func:`normalize_url`) as an earlier one
-    or as one of ``known``."""
-    seen = {normalize_url(u) for u in known}
-    unique = []
-    for url in urls:
-        key = normalize_url(url)
-        if key not in seen:
-            seen.add(key)
-            unique.append(url)
-    return unique
-
-
-def guess_kind(urls: Iterable[str]) -> str:
-    """The kind of work its URLs suggest: a paper host wins over code, code over a blog, …"""
-    kinds = set()
-    for url in urls:
-        host, path = _host(url), urlsplit(url).path.lower()
-        segments = {s for s in path.split("/") if s}
-        if _on(host, _PAPER_HOSTS) or (host == "huggingface.co" and "papers" in segments):
-            kinds.add("paper")
-        elif _on(host, _CODE_HOSTS):
-            kinds.add("code-repository")
-        elif "leaderboard" in host or "leaderboard" in path:
-            kinds.add("leaderboard")
-        elif (
-            _on(host, _BLOG_HOSTS)
-            or any("blog" in label for label in host.split("."))
-            or segments & _BLOG_PATHS
-        ):
-            kinds.add("blog-post")
-        elif "lecture" in path or "slides" in path:
-            kinds.add("lecture-notes")
-        elif path.endswith(".pdf"):
-            kinds.add("paper")
-        else:
-            kinds.add("web-page")
-    for kind in ("paper", "code-repository", "leaderboard", "blog-post", "lecture-notes"):
-        if kind in kinds:
-            return kind
-    return "web-page" if kinds else "paper"
-
-
-def is_iri(url: str) -> bool:
-    """Whether ``url`` is an absolute IRI the graph can hold, with a host."""
-    return loader.is_iri(url) and bool(urlsplit(url).netloc)
-
-
-# ------------------------------------------------------------------------ markdown helpers
+# ------------------------------------------------------------------------ markdown lines
 
 _EXCERPT = re.compile(r"<!--\s*excerpt\.start\s*-->", re.I)
 _HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:\s+|(?=[^#\s]))(?P<text>.*?)\s*#*\s*$")
@@ -271,13 +55,13 @@ _A_TAG = re.compile(r"<a\b[^>]*?\bhref\s*=\s*[\"']([^\"']+)[\"'][^>]*>(.*?)</a\s
 _IMG = re.compile(r"<img\b[^>]*>|!\[[^\]]*\]\([^)]*\)", re.I)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _COMMENT = re.compile(r"<!--.*?-->")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_SPACES = re.compile(r"\s+")
 _MD_LINK = re.compile(
     r"\[(?P<text>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*(?:\([^)\s]*\)[^)\s>]*)*)>?\s*\)"
 )
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 _BARE_URL = re.compile(r"https?://[^\s<>\"'`\[\]|]+")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
-_SPACES = re.compile(r"\s+")
 _GENERIC_LINK_TEXT = {
     "",
     "url",
@@ -301,8 +85,6 @@ _GENERIC_LINK_TEXT = {
     "abs",
     "openreview",
 }
-_TITLE_PREFIX = re.compile(r"^(?:[-+*•]\s+|\d{1,2}[.)]\s+|(?:related|paper)\s*[:\-–]\s*)+", re.I)
-_TITLE_TRAILER = re.compile(r"[\s/:|\-–—,;]+$")
 _SUBHEADINGS = {
     "abstract",
     "summary",
@@ -377,136 +159,9 @@ def _split_line(raw: str) -> _Line:
     text = _AUTOLINK.sub(bare, text)
     text = _BARE_URL.sub(bare, text)
     text = html.unescape(_TAG.sub(" ", text)).replace("\xa0", " ")
-    good = [u for u in urls if is_iri(u)]
+    good = [u for u in urls if is_web_url(u)]
     bad = [u for u in urls if u not in good]
     return _Line(_SPACES.sub(" ", text).strip(), good, texts, bad)
-
-
-def clean_title(text: str) -> str:
-    """A heading as a title: no markup, list marker, ``related:`` prefix or trailing ``/``/``:``."""
-    text = _EMPHASIS.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
-    previous = None
-    while previous != text:
-        previous = text
-        text = _TITLE_PREFIX.sub("", text).strip()
-        text = _TITLE_TRAILER.sub("", text).strip()
-    return text
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", text.lower())
-
-
-_REQUIRED_WORDS = ("required", "require", "mandatory", "core", "essential")
-_FURTHER_WORDS = (
-    "more",
-    "extra",
-    "further",
-    "additional",
-    "optional",
-    "supplementary",
-    "supplemental",
-    "related",
-    "recommended",
-    "suggested",
-    "bonus",
-    "even",
-    "other",
-)
-_READING_WORDS = ("readings", "reading", "papers", "list", "materials")
-_FILLER_WORDS = ("the", "for", "this", "session", "and", "to", "s")
-
-
-def _like(word: str, targets: Iterable[str]) -> bool:
-    """``word`` is one of ``targets``, or a typo of one (only for words long enough to tell)."""
-    for target in targets:
-        if word == target:
-            return True
-        close = len(word) >= 5 and len(target) >= 5 and word[0] == target[0]
-        if close and difflib.SequenceMatcher(None, word, target).ratio() >= 0.8:
-            return True
-    return False
-
-
-def section_role(heading: str, level: int) -> str | None:
-    """The role a section heading gives its readings, or None when it is no reading section.
-
-    ``## Required Readings``, ``## Require Readings`` and ``## Readings`` give "required";
-    ``## More Readings``, ``## Extra Readings`` and ``## Even More`` give "further". A deeper
-    heading counts only when every word of it is such a word, so a paper titled "Extra Trees"
-    stays a reading.
-    """
-    words = _words(heading)
-    if not words:
-        return None
-    required = any(w.startswith("requir") or _like(w, _REQUIRED_WORDS) for w in words)
-    further = any(_like(w, _FURTHER_WORDS) for w in words)
-    reading = any(_like(w, _READING_WORDS) for w in words)
-    vocabulary = _REQUIRED_WORDS + _FURTHER_WORDS + _READING_WORDS + _FILLER_WORDS
-    only_vocabulary = all(w.startswith("requir") or _like(w, vocabulary) for w in words)
-    if level > 2 and not only_vocabulary:
-        return None
-    if required:
-        return "required"
-    if further and (reading or only_vocabulary):
-        return "further"
-    if reading and (level == 2 or only_vocabulary):
-        return "required"
-    return None
-
-
-# ------------------------------------------------------------------------ line classifiers
-
-_NAME_PARTICLES = {"de", "van", "von", "der", "den", "la", "le", "da", "di", "del", "dos", "du"}
-_AUTHOR_PREFIX = re.compile(r"^(?:authors?|by)\s*[:\-–]?\s+(?P<names>.+)$", re.I)
-_ET_AL = re.compile(r",?\s*et\.?\s+al\.?$", re.I)
-_SUBMITTED = re.compile(
-    r"submitted\s+on\s+(?:\d{1,2}\s+)?[A-Za-z]{3,9}\.?\s+((?:19|20)\d{2})", re.I
-)
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE_LINE = re.compile(
-    rf"^(?:(?:date|published|year|posted|released)\s*[:\-]?\s*)?"
-    rf"(?:\d{{1,2}}\s+)?(?:{_MONTHS}\s+)?(?:\d{{1,2}},?\s+)?"
-    rf"(?P<year>(?:19|20)\d{{2}})(?:[-/]\d{{1,2}}(?:[-/]\d{{1,2}})?)?\.?$",
-    re.I,
-)
-
-
-def _is_name(item: str) -> bool:
-    tokens = item.split()
-    if not 1 <= len(tokens) <= 5:
-        return False
-    for token in tokens:
-        if token.lower() in _NAME_PARTICLES:
-            continue
-        if not (token[0].isupper() and re.fullmatch(r"[\w'’.\-]+", token)):
-            return False
-        if any(c.isdigit() for c in token):
-            return False
-    return True
-
-
-def authors_of(text: str) -> list[str] | None:
-    """The author names a line lists, or None when it is not an author line."""
-    match = _AUTHOR_PREFIX.match(text)
-    names = match.group("names") if match else text
-    names = _ET_AL.sub("", names.strip().rstrip("."))
-    parts = re.split(r"\s*;\s*" if ";" in names else r"\s*,\s*|\s+and\s+|\s*&\s*", names)
-    parts = [p.strip() for p in parts if p.strip()]
-    if not parts or not all(_is_name(p) for p in parts):
-        return None
-    if match:
-        return parts
-    # Without "Authors:" a line must look like a list of full names, not a phrase.
-    full = sum(1 for p in parts if len(p.split()) >= 2)
-    return parts if len(parts) >= 2 and full * 2 >= len(parts) else None
-
-
-def year_of(text: str) -> int | None:
-    """The year a "Submitted on …" line or a date line gives."""
-    match = _SUBMITTED.search(text) or _DATE_LINE.match(text.strip())
-    return int(match.group(1) if match.re is _SUBMITTED else match.group("year")) if match else None
 
 
 # --------------------------------------------------------------------------- post parsing
@@ -521,6 +176,7 @@ class _Builder:
         self.arxiv: list[str] = []
         self.doi: str | None = None
         self.authors: list[str] = []
+        self.authors_truncated = False
         self.year: int | None = None
         self.has_content = False
         self.first_bullet: tuple[int, str] | None = None
@@ -532,8 +188,8 @@ class _Builder:
         found = arxiv_id(url)
         if found and found not in self.arxiv:
             self.arxiv.append(found)
-        if self.doi is None and _DOI_URL.match(url):
-            self.doi = doi_of(url)
+        if self.doi is None:
+            self.doi = doi_url(url)
 
     def add(self, parsed: _Line) -> None:
         self.has_content = True
@@ -559,6 +215,7 @@ class _Builder:
         names = authors_of(text)
         if names and not self.authors:
             self.authors = names
+            self.authors_truncated = names_more(text)
 
     def build(self, file: str) -> ImportedReading:
         urls = unique_urls(canonical_url(url) for url in self.urls)
@@ -571,12 +228,13 @@ class _Builder:
             self.messages.append("heading has no title and no URL")
         arxiv = self.arxiv[0] if self.arxiv else None
         year = self.year or (year_of_arxiv(arxiv) if arxiv else None)
-        work = ImportedWork(
-            title=title,
+        work = new_work(
+            title,
             urls=urls,
             arxiv=arxiv,
             doi=self.doi,
             authors=self.authors,
+            authors_truncated=self.authors_truncated,
             year=year,
             kind="paper" if arxiv else guess_kind(urls),
         )
@@ -597,7 +255,7 @@ def _title_from_url(url: str) -> str:
         return f"arXiv {found}"
     parts = urlsplit(url)
     path = parts.path.strip("/")
-    return f"{_host(url)}/{path}" if path else _host(url)
+    return f"{host_of(url)}/{path}" if path else host_of(url)
 
 
 def _link_title(parsed: _Line) -> str:
@@ -753,10 +411,10 @@ class _PostParser:
 
 # ---------------------------------------------------------------------------- front matter
 
-_FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
+FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
 
 
-def _front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any], int]:
+def front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any], int]:
     """The front matter mapping and the index of the first body line; DataError if broken."""
     file = str(path)
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -801,7 +459,7 @@ def _key_line(lines: list[str], key: str, default: int) -> int:
     return next((i + 1 for i, line in enumerate(lines) if pattern.match(line)), default)
 
 
-def _labels(value: Any) -> list[str]:
+def labels(value: Any) -> list[str]:
     """Tags or categories, given as a list or as one string (comma- or space-separated)."""
     if value is None:
         return []
@@ -813,7 +471,7 @@ def _labels(value: Any) -> list[str]:
     return [_SPACES.sub(" ", s).strip() for s in items if str(s).strip()]
 
 
-def _date(value: Any) -> datetime.date | None:
+def as_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -829,7 +487,7 @@ def parse_post(path: Path) -> ImportedSession:
     file = str(path)
     text = read_text(path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    meta, body_start = _front_matter(path, lines)
+    meta, body_start = front_matter(path, lines)
     front = lines[:body_start]
 
     code_key = "desc" if meta.get("desc") is not None else "code"
@@ -865,14 +523,14 @@ def parse_post(path: Path) -> ImportedSession:
         report("title", "front matter has no title; the session is named by its code")
         session.title = code
     if meta.get("date") is not None:
-        session.date = _date(meta["date"])
+        session.date = as_date(meta["date"])
         if session.date is None:
             report("date", f"date {meta['date']!r} is not a date like 2024-02-06; left out")
     else:
-        from_name = _FILE_DATE.match(path.name)
-        session.date = _date(from_name.group(1)) if from_name else None
-    session.tags = _labels(meta.get("tags"))
-    categories = _labels(meta.get("categories"))
+        from_name = FILE_DATE.match(path.name)
+        session.date = as_date(from_name.group(1)) if from_name else None
+    session.tags = labels(meta.get("tags"))
+    categories = labels(meta.get("categories"))
     if categories:
         session.collection = categories[0]
         if len(categories) > 1:

@@ -1,0 +1,154 @@
+"""Benchmark: ``fmgraph plan`` and ``fmgraph path`` cold, on deep concept graphs at 1M triples.
+
+Run: python bench/bench_plan.py [--triples 1000000] [--deep-concepts 3000] [--rounds 7]
+                                [--workdir DIR] [--before SRC]
+
+Two synthetic courses come from bench/synth.py at the same size: the default shape, and one
+where ``dpo`` builds on ``--deep-concepts`` more concepts, each discussed by many works. Their
+stores are built once (in a private cache under the work directory). Then, in each round, every
+command runs once as a cold process, in turn: ``python -c "import networkx"`` (the target's
+yardstick), and on each course ``fmgraph plan dpo``, ``fmgraph path rlhf dpo`` and
+``fmgraph plan dpo --know rlhf``. With ``--before SRC`` (a ``src`` directory of another
+checkout, e.g. from ``git archive``) the same commands run from that code too, in the same
+rounds, so before and after are measured side by side on the same machine state.
+
+Each child's wall time is taken around it, its CPU time (user + system) from ``wait4``, and the
+machine's 1-minute load average before each round. Printed: ranges (min-max) and medians, and
+the median over rounds of each command's ratio to importing networkx in that round, for wall
+and for CPU time. Outputs of the two code versions are compared and any difference reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+BASELINE = 'python -c "import networkx"'
+COMMANDS = (["plan", "dpo"], ["path", "rlhf", "dpo"], ["plan", "dpo", "--know", "rlhf"])
+
+
+@dataclass
+class Samples:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    output: bytes = b""
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_data(workdir: Path, triples: int, deep: int, seed: int) -> Path:
+    """The synthetic directory, generated unless present and made by the same synth.py."""
+    sys.path.insert(0, str(BENCH))
+    import synth
+
+    out = workdir / f"synth-{triples}-deep{deep}-seed{seed}"
+    key = hashlib.sha256(
+        (BENCH / "synth.py").read_bytes() + f"{triples}/{deep}/{seed}".encode()
+    ).hexdigest()
+    stamp = out / "synth.key"  # not a data file: fmgraph reads only YAML and RDF files
+    if stamp.is_file() and stamp.read_text() == key:
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    say(f"generating {out}")
+    args = ["--triples", str(triples), "--seed", str(seed), str(out)]
+    synth.main(args + (["--deep-concepts", str(deep)] if deep else []))
+    stamp.write_text(key)
+    return out
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
+    """Wall and CPU seconds (user + system, of the child alone) and the output of a command."""
+    start = time.perf_counter()
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE) as p:
+        assert p.stdout is not None
+        output = p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {p.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime, output
+
+
+def span(values: list[float], unit: str = "s") -> str:
+    return f"{min(values):.2f}-{max(values):.2f} {unit} (median {statistics.median(values):.2f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--deep-concepts", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/fmgraph-plan-bench"))
+    parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    shapes = {
+        "default": ensure_data(args.workdir, args.triples, 0, args.seed),
+        f"deep {args.deep_concepts}": ensure_data(
+            args.workdir, args.triples, args.deep_concepts, args.seed
+        ),
+    }
+    env = dict(os.environ, FMGRAPH_CACHE_DIR=str(args.workdir / "cache"))
+    env.pop("PYTHONPATH", None)
+    versions = {"after": env}
+    if args.before:
+        versions = {"before": dict(env, PYTHONPATH=str(args.before.resolve())), **versions}
+    fmgraph = [sys.executable, "-c", "import sys; from fmgraph.cli import main; sys.exit(main())"]
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {
+        BASELINE: ([sys.executable, "-c", "import networkx"], env)
+    }
+    for shape, data in shapes.items():
+        for words in COMMANDS:
+            for version, version_env in versions.items():
+                name = f"{shape}: fmgraph {' '.join(words)}"
+                name += f" [{version}]" if args.before else ""
+                commands[name] = ([*fmgraph, "--data", str(data), *words], version_env)
+    for data in shapes.values():
+        say(f"building (or finding) the store of {data.name}")
+        run([*fmgraph, "--data", str(data), "stats"], env)
+    samples = {name: Samples() for name in commands}
+    for name, (command, command_env) in commands.items():  # warm the page cache, compile
+        samples[name].output = run(command, command_env)[2]
+    loads: list[float] = []
+    for i in range(args.rounds):
+        loads.append(os.getloadavg()[0])
+        for name, (command, command_env) in commands.items():
+            wall, cpu, _ = run(command, command_env)
+            samples[name].wall.append(wall)
+            samples[name].cpu.append(cpu)
+        say(f"round {i + 1}/{args.rounds} done")
+    base = samples[BASELINE]
+    print(f"# fmgraph plan / path, cold, {args.triples:,} triples, {args.rounds} rounds")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average (1 min) "
+          f"{min(loads):.2f}-{max(loads):.2f} over the rounds")  # fmt: skip
+    print()
+    print("| command | wall | CPU | ratio wall | ratio CPU |")
+    print("|---|---|---|---|---|")
+    for name, got in samples.items():
+        wall_ratio = statistics.median(w / b for w, b in zip(got.wall, base.wall, strict=True))
+        cpu_ratio = statistics.median(c / b for c, b in zip(got.cpu, base.cpu, strict=True))
+        print(f"| {name} | {span(got.wall)} | {span(got.cpu)} | {wall_ratio:.2f}x | "
+              f"{cpu_ratio:.2f}x |")  # fmt: skip
+    if args.before:
+        for name, got in samples.items():
+            if name.endswith("[after]"):
+                before = samples[name.replace("[after]", "[before]")]
+                same = "identical" if before.output == got.output else "DIFFERENT"
+                print(f"output of {name.removesuffix(' [after]')}: {same} before and after")
+
+
+if __name__ == "__main__":
+    main()
