@@ -597,3 +597,28 @@ def test_legend_draws_each_relation_with_its_dashes_and_arrowhead(tiny_store: Lo
     html = render.build_page(tiny_store).html
     assert 'stroke-dasharray="3 4"' in html  # discusses
     assert '<circle cx="35" cy="6" r="3.5"/>' in html  # the arrowhead of work-to-concept links
+
+
+def test_an_id_that_names_two_concepts_has_no_plan_and_breaks_nothing(tmp_path: Path) -> None:
+    """`fmgraph plan ID` cannot tell apart a concept from another that has ID as its alias,
+    so the page carries no plan for it, and still renders."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "course.yaml").write_text(
+        "topics:\n  - label: Basics\n"
+        "concepts:\n"
+        "  - id: attention\n    label: Attention\n    definition: Weighting inputs.\n"
+        "    topic: basics\n"
+        "  - id: transformer\n    label: Transformer\n    definition: Stacked attention.\n"
+        "    topic: basics\n"
+        "    requires:\n      - concept: attention\n        reason: its layers attend\n"
+        "  - id: t5\n    label: T5\n    aliases: [transformer]\n    definition: A model.\n"
+        "    topic: basics\n"
+        "    requires:\n      - concept: attention\n        reason: it is a transformer\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "page.html"
+    result = CliRunner().invoke(cli, ["--data", str(data), "render", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    plans = Page(out.read_text(encoding="utf-8")).payload()["study"]["plans"]
+    assert sorted(plans) == ["attention", "t5"]

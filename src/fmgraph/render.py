@@ -34,7 +34,7 @@ from typing import Any
 
 import networkx as nx
 
-from .errors import OutputError
+from .errors import OutputError, UnknownName
 from .gcpause import paused_gc
 from .graphview import (
     add_prerequisites,
@@ -329,6 +329,7 @@ def build_page(
         store,
         view,
         target=target,
+        asked=plan,
         start="plan" if plan is not None else "sessions" if sessions else None,
         whole=context is view,
     )
@@ -349,16 +350,12 @@ def explorer_page(store: GraphStore) -> Page:
 PLANS_FOR_ALL = 300
 
 
-_REQUIRES_IDS = """
-SELECT ?c ?p WHERE { ?x fm:requires ?y . ?x dcterms:identifier ?c . ?y dcterms:identifier ?p }
-"""
-
-
 def study_data(
     store: GraphStore,
     view: nx.DiGraph,
     *,
     target: str | None = None,
+    asked: str | None = None,
     start: str | None = None,
     whole: bool = False,
 ) -> dict[str, Any]:
@@ -370,16 +367,20 @@ def study_data(
     reading once; the script puts the steps back together. ``requires`` (concept id to the ids
     it requires) is what "I know this" prunes by. ``whole`` says the view is the whole graph:
     its page lists the sessions whatever the graph's size; a page of part of a graph too big
-    to browse does not.
+    to browse does not. ``asked`` is the name ``target`` was given by (``--plan NAME``): its
+    plan is made from that name, as ``fmgraph plan NAME`` makes it.
     """
     from .audit import audit
     from .output import as_json
     from .paths import learning_plan
 
-    requires: dict[str, list[str]] = {}
-    for r in rows(store, _REQUIRES_IDS):
-        requires.setdefault(r["c"], []).append(r["p"])
-    requires = {c: sorted(ps) for c, ps in sorted(requires.items())}
+    # ids as the views have them (also for concepts of a graph made without identifiers)
+    dag = prerequisite_graph(store)
+    requires = {
+        dag.nodes[c]["id"]: sorted(dag.nodes[p]["id"] for p in dag.predecessors(c))
+        for c in dag
+        if dag.in_degree(c)
+    }
     # Part of a graph too big to browse carries the plan of its own concept only: a plan per
     # concept of a neighbourhood would cost more than the neighbourhood.
     small = whole or node_count(store) <= BROWSER_NODES
@@ -393,7 +394,15 @@ def study_data(
     plans: dict[str, list[dict[str, Any]]] = {}
     concepts: dict[str, dict[str, Any]] = {}
     for name in targets:
-        result = json.loads(as_json(learning_plan(store, name)))
+        try:
+            made = learning_plan(store, asked if asked is not None and name == target else name)
+        except UnknownName:
+            # an id that is also another concept's name: `fmgraph plan ID` cannot tell the two
+            # apart either, so the page carries no plan for it rather than a guess
+            if asked is not None and name == target:
+                raise
+            continue
+        result = json.loads(as_json(made))
         steps = []
         for step in result["steps"]:
             shared = {k: step.pop(k) for k in ("label", "readings", "discussed_by") if k in step}
