@@ -1,7 +1,9 @@
 """Render the bundled graph with `fmgraph render` and photograph it in headless Chromium, so the
-README shows exactly what users get.
+README and docs/explorer.md show exactly what users get.
 
-Run: python scripts/screenshot.py [-o docs/fmgraph.png] [--select NAME] [--data DIR].
+Run: python scripts/screenshot.py [-o docs/fmgraph.png] [--select NAME] [--data DIR], or with
+--plan TARGET (the page of `fmgraph render --plan TARGET`) or --sessions (that of
+`fmgraph render --sessions`); --docs makes the three pictures the docs use.
 Needs Debian's chromium (/usr/bin/chromium) and Playwright from PyPI; the page is opened from
 file:// with every other request refused, as in the browser tests.
 """
@@ -42,9 +44,29 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=860)
     parser.add_argument("--scale", type=float, default=1.5, help="device pixel ratio")
+    parser.add_argument("--plan", metavar="TARGET", help="photograph the study plan of TARGET")
+    parser.add_argument("--sessions", action="store_true", help="photograph the sessions view")
+    parser.add_argument(
+        "--docs", action="store_true", help="write docs/explorer-plan.png and -sessions.png"
+    )
     args = parser.parse_args()
+    if args.docs:
+        docs = ROOT / "docs"
+        small = dict(width=1280, height=760, scale=1.0, select="", data=args.data)
+        photograph(argparse.Namespace(**small, plan="dpo", sessions=False,
+                                      output=docs / "explorer-plan.png"))  # fmt: skip
+        photograph(argparse.Namespace(**small, plan=None, sessions=True,
+                                      output=docs / "explorer-sessions.png"))  # fmt: skip
+        return
+    if args.plan or args.sessions:
+        args.select = ""
+    photograph(args)
 
-    page_html = build_page(open_store(args.data or data_dir())).html
+
+def photograph(args: argparse.Namespace) -> None:
+    """Write the page ``args`` asks for, as shown in Chromium, to ``args.output``."""
+    store = open_store(args.data or data_dir())
+    page_html = build_page(store, plan=args.plan, sessions=args.sessions).html
     refused: list[str] = []
 
     def offline(route: Route) -> None:
@@ -66,6 +88,7 @@ def main() -> None:
         page = context.new_page()
         page.goto(path.as_uri())
         page.wait_for_selector("body[data-ready=true]", state="attached", timeout=120_000)
+        page.wait_for_timeout(400)  # let a view fitted on opening finish moving
         if args.select:
             found = page.evaluate("(name) => fmgraph.resolve(name).node", args.select)
             if found is None:

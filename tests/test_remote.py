@@ -131,7 +131,7 @@ def test_endpoint_after_the_command_is_the_endpoint_before_it(
 
 
 @pytest.mark.parametrize(
-    "view", [[], ["--focus", "dpo", "--depth", "2"], ["--path", "attention", "lora"],
+    "view", [[], ["--focus", "dpo", "--depth", "2"], ["--path", "transformer", "rlhf"],
              ["--concepts"]],
 )  # fmt: skip
 def test_render_is_the_same_page_remotely(endpoint: str, view: list[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -25,6 +26,7 @@ from fmgraph import render
 from fmgraph.cli import cli
 from fmgraph.errors import NoPath, OutputError, UnknownName
 from fmgraph.graphview import full_graph, prerequisite_graph
+from fmgraph.names import resolve
 from fmgraph.paths import find_path
 from fmgraph.store import LocalStore
 
@@ -98,7 +100,7 @@ def tiny_graph(tiny_store: LocalStore) -> nx.DiGraph:
 
 
 def test_focus_view_is_the_neighbourhood_in_both_directions(tiny_graph: nx.DiGraph) -> None:
-    view = render.focus_view(tiny_graph, "DPO", 1)
+    view = render.focus_view(tiny_graph, concept("dpo"), 1)
     assert set(view) == {
         concept("dpo"),
         concept("rlhf"),  # dpo requires it
@@ -111,13 +113,14 @@ def test_focus_view_is_the_neighbourhood_in_both_directions(tiny_graph: nx.DiGra
 
 
 def test_focus_view_depth(tiny_graph: nx.DiGraph) -> None:
-    assert set(render.focus_view(tiny_graph, "dpo", 0)) == {concept("dpo")}
-    two = render.focus_view(tiny_graph, "dpo", 2)
+    assert set(render.focus_view(tiny_graph, concept("dpo"), 0)) == {concept("dpo")}
+    two = render.focus_view(tiny_graph, concept("dpo"), 2)
     assert concept("attention") in two and f"{ID}session/T-2" in two
-    assert len(two) > len(render.focus_view(tiny_graph, "dpo", 1))
+    assert len(two) > len(render.focus_view(tiny_graph, concept("dpo"), 1))
 
 
-def test_focus_resolves_names_like_fmgraph_show(tiny_graph: nx.DiGraph) -> None:
+def test_focus_resolves_names_like_fmgraph_show(tiny_store: LocalStore) -> None:
+    """--focus takes any name `fmgraph show` takes: the one resolver, names.resolve."""
     # label with other case and punctuation, alias, arXiv id, session code, qualified kind
     for name, node in [
         ("direct  PREFERENCE-optimization", concept("dpo")),
@@ -126,16 +129,18 @@ def test_focus_resolves_names_like_fmgraph_show(tiny_graph: nx.DiGraph) -> None:
         ("t-1", f"{ID}session/T-1"),
         ("topic:alignment & safety", f"{ID}topic/align"),
     ]:
-        assert render.focus_view(tiny_graph, name, 0).graph["focus"] == node
+        page = render.build_page(tiny_store, focus=name, depth=0)
+        assert node in page.html
+        assert resolve(tiny_store, name).iri == node
     with pytest.raises(UnknownName, match="transformer"):
-        render.focus_view(tiny_graph, "transfomer", 1)
+        render.build_page(tiny_store, focus="transfomer", depth=1)
 
 
 @pytest.mark.parametrize(
     "options",
     [{"focus": "dpo", "depth": 0}, {"focus": "DPO", "depth": 1}, {"focus": "2024-S5", "depth": 2},
-     {"focus": "2305.18290", "depth": 3}, {"path": ("attention", "lora")},
-     {"path": ("rlhf", "dpo")}],
+     {"focus": "2305.18290", "depth": 3}, {"path": ("transformer", "rlhf")},
+     {"path": ("diffusion", "dreambooth")}],
 )  # fmt: skip
 def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_graphs(
     bundled_store: LocalStore, options: dict[str, Any]
@@ -146,10 +151,12 @@ def test_focus_and_path_pages_read_only_around_their_nodes_and_match_the_whole_g
 
     whole = full_graph(bundled_store)
     if "focus" in options:
-        view = render.focus_view(whole, options["focus"], options["depth"])
+        centre = resolve(bundled_store, options["focus"]).iri
+        view = render.focus_view(whole, centre, options["depth"])
     else:
         view = render.path_view(whole, find_path(bundled_store, *options["path"]))
-    expected = render.render_html(view, title=view.graph["title"], context=whole)
+    study = render.study_data(bundled_store, view)
+    expected = render.render_html(view, title=view.graph["title"], context=whole, study=study)
     with pytest.MonkeyPatch.context() as mp:
         calls: list[object] = []
 
@@ -389,6 +396,17 @@ def test_cli_views(tmp_path: Path) -> None:
     assert [n["id"] for n in Page(Path(out).read_text()).payload()["nodes"]] == [concept("dpo")]
     assert run("render", "--path", "attention", "dpo", "-o", out)[0] == 0
     assert len(Page(Path(out).read_text()).payload()["nodes"]) == 5
+    # --plan draws the plan's concepts in levels and opens on the plan
+    assert run("render", "--plan", "DPO", "-o", out)[0] == 0
+    payload = Page(Path(out).read_text()).payload()
+    assert sorted(n["key"] for n in payload["nodes"]) == ["attention", "dpo", "rlhf", "transformer"]
+    assert all("level" in n for n in payload["nodes"])
+    assert (payload["study"]["start"], payload["study"]["target"]) == ("plan", "dpo")
+    # --sessions draws the whole graph and opens on the sessions
+    assert run("render", "--sessions", "-o", out)[0] == 0
+    payload = Page(Path(out).read_text()).payload()
+    assert len(payload["nodes"]) == 12 and payload["study"]["start"] == "sessions"
+    assert [s["id"] for s in payload["study"]["sessions"]] == ["T-1", "T-2"]
 
 
 @pytest.mark.parametrize(
@@ -398,6 +416,8 @@ def test_cli_views(tmp_path: Path) -> None:
         (["--focus", "dpo", "--concepts"], 2, "choose one view"),
         (["--depth", "2"], 2, "--depth goes with --focus"),
         (["--path", "dpo", "attention"], 1, "Error: No prerequisite chain"),
+        (["--plan", "dpo", "--sessions"], 2, "choose one view"),
+        (["--plan", "nosuch"], 2, "Error: no concept is named"),
     ],
 )
 def test_cli_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
@@ -423,3 +443,187 @@ def test_the_served_explorer_is_the_whole_graph_unless_too_big_to_browse(
     page = render.explorer_page(tiny_store)
     assert not page.whole and page.nodes == 5  # the five concepts
     assert page.html == render.build_page(tiny_store, concepts=True).html
+
+
+# ---- Study plans and sessions ----------------------------------------------------------------
+
+
+def test_every_concept_carries_the_plan_of_the_cli(tiny_store: LocalStore) -> None:
+    """Put back together as the page's script does, each plan is `fmgraph plan X --format
+    json`, byte for byte once serialized the same way."""
+    payload = Page(render.build_page(tiny_store).html).payload()
+    study = payload["study"]
+    assert sorted(study["plans"]) == ["attention", "dpo", "lora", "rlhf", "transformer"]
+    for target, steps in study["plans"].items():
+        result = CliRunner().invoke(
+            cli, ["--data", str(TINY), "plan", target, "--format", "json"], catch_exceptions=False
+        )
+        expected = json.loads(result.output)
+        rebuilt = [{**study["concepts"][s["id"]], **s} for s in steps]
+        assert rebuilt == expected["steps"] and target == expected["target"]
+    # what "I know this" prunes by: the prerequisites of each concept that has some, by id
+    assert study["requires"] == {
+        "transformer": ["attention"],
+        "rlhf": ["transformer"],
+        "dpo": ["rlhf", "transformer"],
+        "lora": ["transformer"],
+    }
+    # the works of the readings, for the Markdown and BibTeX exports
+    assert study["works"]["arxiv-2305.18290"] == {
+        "title": 'Preference learning <b>without</b> rewards & "quotes" — naïve',
+        "kind": "paper",
+        "authors": ["Ada Lovelace", "Émile Zola"],
+        "year": "2023",
+        "arxiv": "2305.18290",
+        "url": "https://arxiv.org/abs/2305.18290",
+    }
+
+
+def test_a_large_view_carries_only_the_plan_asked_for(
+    tiny_store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "PLANS_FOR_ALL", 2)
+    study = Page(render.build_page(tiny_store, plan="rlhf").html).payload()["study"]
+    assert list(study["plans"]) == ["rlhf"]
+    assert list(Page(render.build_page(tiny_store).html).payload()["study"]["plans"]) == []
+    # and part of a graph too big to browse, the plan of its focus alone
+    monkeypatch.setattr(render, "PLANS_FOR_ALL", 300)
+    monkeypatch.setattr(render, "BROWSER_NODES", 5)
+    page = Page(render.build_page(tiny_store, focus="rlhf", depth=1).html).payload()
+    assert list(page["study"]["plans"]) == ["rlhf"] and page["study"]["sessions"] == []
+
+
+def test_sessions_in_date_order_with_readings_and_what_they_teach(tiny_store: LocalStore) -> None:
+    sessions = render.course_sessions(tiny_store)
+    assert sessions == [
+        {
+            "id": "T-1",
+            "title": "Foundations",
+            "date": "2024-01-30",
+            "readings": [
+                {"work": "attention-notes", "role": "required", "position": 1},
+                {"work": "arxiv-2203.02155", "role": "required", "position": 2},
+            ],
+            "teaches": ["rlhf"],  # what its readings introduce
+            "discusses": ["attention", "transformer"],
+            "assumes": [],
+        },
+        {
+            "id": "T-2",
+            "title": "Aligning models",
+            "date": "2024-02-06",
+            "readings": [
+                {"work": "arxiv-2305.18290", "role": "required", "position": 1},
+                {"work": "arxiv-2203.02155", "role": "further", "position": 2},
+            ],
+            "teaches": ["dpo", "rlhf"],
+            "discusses": [],
+            "assumes": [],
+        },
+    ]
+
+
+# Machado, Oliveira and Fernandes (2009), severity 1.0, applied to linear RGB.
+MACHADO = {
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.303900],
+    ],
+}
+
+
+def _lab(hex_colour: str, matrix: list[list[float]] | None) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour as seen with ``matrix``'s colour-vision deficiency."""
+
+    def linear(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    rgb = [linear(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5)]
+    if matrix is not None:
+        rgb = [
+            min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in matrix
+        ]
+    r, g, b = rgb
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+#: The smallest CIELAB distance (CIE76) two edge colours may have, in any vision: about five
+#: times a just-noticeable difference, enough for thin lines.
+MIN_DISTANCE = 25
+
+
+def test_edge_kinds_stay_distinguishable_with_colour_vision_deficiencies() -> None:
+    styles = render.RELATION_STYLES
+    colours = sorted({s.color for s in styles.values()})
+    for vision, matrix in [("normal", None), *MACHADO.items()]:
+        for i, a in enumerate(colours):
+            for b in colours[i + 1 :]:
+                d = math.dist(_lab(a, matrix), _lab(b, matrix))
+                assert d >= MIN_DISTANCE, f"{a} and {b} are {d:.1f} apart with {vision}"
+    # the simulation is the real one: the old "requires" and "required reading" merge
+    assert (
+        math.dist(
+            _lab("#D55E00", MACHADO["deuteranopia"]), _lab("#B07800", MACHADO["deuteranopia"])
+        )
+        < 5
+    )
+    # colour is never the only cue: any two relations differ in dashes or arrowhead
+    cues = [(json.dumps(s.dashes), s.arrow) for s in styles.values()]
+    assert len(set(cues)) == len(cues)
+    # and the families the reader tells apart most often differ in colour too
+    for a, b in [
+        ("requires", "requiredReading"),
+        ("requires", "introduces"),
+        ("requiredReading", "introduces"),
+    ]:
+        assert styles[a].color != styles[b].color
+
+
+def test_legend_draws_each_relation_with_its_dashes_and_arrowhead(tiny_store: LocalStore) -> None:
+    html = render.build_page(tiny_store).html
+    assert 'stroke-dasharray="3 4"' in html  # discusses
+    assert '<circle cx="35" cy="6" r="3.5"/>' in html  # the arrowhead of work-to-concept links
+
+
+def test_an_id_that_names_two_concepts_has_no_plan_and_breaks_nothing(tmp_path: Path) -> None:
+    """`fmgraph plan ID` cannot tell apart a concept from another that has ID as its alias,
+    so the page carries no plan for it, and still renders."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "course.yaml").write_text(
+        "topics:\n  - label: Basics\n"
+        "concepts:\n"
+        "  - id: attention\n    label: Attention\n    definition: Weighting inputs.\n"
+        "    topic: basics\n"
+        "  - id: transformer\n    label: Transformer\n    definition: Stacked attention.\n"
+        "    topic: basics\n"
+        "    requires:\n      - concept: attention\n        reason: its layers attend\n"
+        "  - id: t5\n    label: T5\n    aliases: [transformer]\n    definition: A model.\n"
+        "    topic: basics\n"
+        "    requires:\n      - concept: attention\n        reason: it is a transformer\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "page.html"
+    result = CliRunner().invoke(cli, ["--data", str(data), "render", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    plans = Page(out.read_text(encoding="utf-8")).payload()["study"]["plans"]
+    assert sorted(plans) == ["attention", "t5"]

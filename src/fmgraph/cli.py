@@ -592,6 +592,13 @@ def stats(state: State, fmt: str) -> None:
     metavar="A B",
     help="Draw the chain of `fmgraph path A B` with its readings.",
 )
+@click.option(
+    "--plan",
+    "plan_target",
+    metavar="TARGET",
+    help="Open on the study plan of `fmgraph plan TARGET`, its concepts drawn in levels.",
+)
+@click.option("--sessions", is_flag=True, help="Open on the sessions in date order.")
 @click.option("--title", help="The page's heading.")
 @store_options
 @pass_state
@@ -602,13 +609,16 @@ def render(
     depth: int | None,
     concepts: bool,
     chain: tuple[str, str] | None,
+    plan_target: str | None,
+    sessions: bool,
     title: str | None,
 ) -> None:
     """Write the graph as one interactive HTML page that works offline.
 
     The page needs no network: everything it uses is inside the file. Search a node by name
-    or alias, filter by kind, click a node to light up its neighbourhood, click a concept to
-    see its prerequisite chain. Names are resolved as in `fmgraph path` and `fmgraph show`.
+    or alias, filter by kind, click a node to light up its neighbourhood, open a concept's
+    study plan (the steps of `fmgraph plan`, with readings; mark what you know), list the
+    sessions in date order. Names are resolved as in `fmgraph path` and `fmgraph show`.
 
     \b
     Examples:
@@ -616,12 +626,15 @@ def render(
       fmgraph render --focus dpo --depth 2 -o dpo.html
       fmgraph render --concepts -o concepts.html
       fmgraph render --path attention dpo --title "From attention to DPO"
+      fmgraph render --plan dpo -o dpo-plan.html
+      fmgraph render --sessions -o sessions.html
     """
     from .export import write_output
     from .render import BROWSER_NODES, build_page
 
-    if sum((focus is not None, concepts, chain is not None)) > 1:
-        raise click.UsageError("choose one view: --focus, --concepts or --path")
+    views = (focus is not None, concepts, chain is not None, plan_target is not None, sessions)
+    if sum(views) > 1:
+        raise click.UsageError("choose one view: --focus, --concepts, --path, --plan or --sessions")
     if depth is not None and focus is None:
         raise click.UsageError("--depth goes with --focus NAME")
     check_output(output)
@@ -631,6 +644,8 @@ def render(
         depth=1 if depth is None else depth,
         concepts=concepts,
         path=chain,
+        plan=plan_target,
+        sessions=sessions,
         title=title,
     )
     write_output(ending_in_newline(page.html.encode()), output)

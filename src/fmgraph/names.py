@@ -71,15 +71,6 @@ def node_names(data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def graph_index(graph: Any) -> NameIndex:
-    """A name index over every node of a networkx view (see :mod:`fmgraph.graphview`)."""
-    index = NameIndex()
-    for node, data in graph.nodes(data=True):
-        kind = data.get("kind", "concept")
-        index.add(node, kind, data.get("id", node), node_label(data), node_names(data))
-    return index
-
-
 class NameIndex:
     """Maps normalized names to node keys (IRIs), each node known with its kind and label."""
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import networkx as nx
 
-from .errors import OutputError
+from .errors import OutputError, UnknownName
 from .gcpause import paused_gc
 from .graphview import (
     add_prerequisites,
@@ -43,10 +43,11 @@ from .graphview import (
     node_count,
     prerequisite_graph,
 )
-from .names import SEPARATOR, graph_index, node_label, node_names, resolve
-from .paths import PathResult, find_path
+from .names import SEPARATOR, node_label, node_names, resolve
+from .paths import PathResult, find_path, resolve_concept
+from .query import rows
 from .store import GraphStore
-from .vocab import concept_iri, work_iri
+from .vocab import FM, concept_iri, work_iri
 
 #: Where pyvis 0.3.2 keeps the vis-network build its own template would fetch from a CDN.
 VIS_NETWORK = "templates/lib/vis-9.1.2/vis-network.min.js"
@@ -54,6 +55,9 @@ KIND_ORDER = ("session", "work", "concept", "topic")
 ARXIV_ABS = "https://arxiv.org/abs/"
 #: Above this many nodes the page trades looks for speed (straight edges, shorter layout).
 LARGE = 400
+#: Above this many nodes the page opens on an overview: a topic and its concepts are one node
+#: until clicked, and works that link to no concept are hidden behind a switch.
+OVERVIEW = 400
 #: About as many nodes as a browser still lays out and moves smoothly on a laptop.
 BROWSER_NODES = 5_000
 
@@ -75,46 +79,81 @@ class EdgeStyle:
     color: str
     dashes: bool | list[int]
     width: float
+    arrow: str  # vis-network's arrowhead: the second cue beside colour
 
 
-# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and in grey
-# print, helped by shapes for nodes and dash patterns for edges.
+# Okabe–Ito colours for nodes: distinguishable with the common colour-vision deficiencies and
+# in grey print, helped by shapes.
 NODE_STYLES = {
     "session": NodeStyle("Session", "Sessions", "diamond", "#E69F00", "#8A5F00"),
     "work": NodeStyle("Work", "Works", "square", "#009E73", "#005C43"),
     "concept": NodeStyle("Concept", "Concepts", "dot", "#56B4E9", "#0072B2"),
     "topic": NodeStyle("Topic", "Topics", "hexagon", "#CC79A7", "#8C4A72"),
 }
+# One colour per family of relations, chosen as the six colours (from Okabe–Ito, Tol and
+# IBM's palettes, dark enough for a white page) whose smallest CIELAB distance stays largest
+# under Machado et al.'s protanopia, deuteranopia and tritanopia simulations: 31 at worst,
+# where the previous "requires" and "required reading" came within 3 under deuteranopia.
+# Within a family the dash pattern differs, and each family has its own arrowhead, so colour
+# is never the only cue (tests/test_render.py checks both).
+_PREREQUISITE, _READING, _TEACHING = "#000000", "#E69F00", "#117733"
+_TOPIC, _CITES, _ASSUMES = "#8C4A72", "#5D3A9B", "#56B4E9"
 RELATION_STYLES = {
     "requires": EdgeStyle(
-        "requires", "required by", "points to the prerequisite", "#D55E00", False, 2.5
+        "requires",
+        "required by",
+        "points to the prerequisite",
+        _PREREQUISITE,
+        False,
+        2.5,
+        "arrow",
     ),
+    "motivatedBy": EdgeStyle(
+        "motivated by",
+        "motivates",
+        "background, not needed",
+        _PREREQUISITE,
+        [6, 4],
+        1.5,
+        "arrow",
+    ),
+    "broader": EdgeStyle("broader", "narrower", "a kind of", _PREREQUISITE, [2, 3], 1.5, "arrow"),
     "requiredReading": EdgeStyle(
-        "required reading", "required reading in", "session to work", "#B07800", False, 2.0
+        "required reading", "required reading in", "session to work", _READING, False, 2.0, "vee"
     ),
     "furtherReading": EdgeStyle(
-        "further reading", "further reading in", "session to work", "#B07800", [8, 5], 1.5
+        "further reading", "further reading in", "session to work", _READING, [8, 5], 1.5, "vee"
     ),
     "introduces": EdgeStyle(
-        "introduces", "introduced by", "work to concept", "#009E73", False, 1.5
+        "introduces", "introduced by", "work to concept", _TEACHING, False, 1.8, "circle"
     ),
-    "discusses": EdgeStyle("discusses", "discussed by", "work to concept", "#009E73", [3, 4], 1.2),
-    "hasTopic": EdgeStyle("has topic", "topic of", "session to topic", "#AA4499", False, 1.2),
-    "inTopic": EdgeStyle("in topic", "contains", "concept to topic", "#CC79A7", [2, 4], 1.0),
-    "cites": EdgeStyle("cites", "cited by", "work to work", "#777777", [10, 4], 1.0),
+    "teaches": EdgeStyle(
+        "teaches", "taught by", "work to concept", _TEACHING, [12, 3], 1.5, "circle"
+    ),
+    "discusses": EdgeStyle(
+        "discusses", "discussed by", "work to concept", _TEACHING, [3, 4], 1.2, "circle"
+    ),
+    "uses": EdgeStyle("uses", "used by", "work to concept", _TEACHING, [1, 4], 1.2, "circle"),
+    "assumes": EdgeStyle(
+        "assumes", "assumed by", "session to concept", _ASSUMES, [4, 3], 1.5, "diamond"
+    ),
+    "hasTopic": EdgeStyle("has topic", "topic of", "session to topic", _TOPIC, False, 1.2, "bar"),
+    "inTopic": EdgeStyle("in topic", "contains", "concept to topic", _TOPIC, [2, 4], 1.0, "bar"),
+    "cites": EdgeStyle("cites", "cited by", "work to work", _CITES, [10, 4], 1.0, "box"),
 }
 _OTHER_NODE = NodeStyle("Node", "Other", "dot", "#BBBBBB", "#777777")
-_OTHER_EDGE = EdgeStyle("link", "linked from", "", "#999999", False, 1.0)
+_OTHER_EDGE = EdgeStyle("link", "linked from", "", "#999999", [1, 2], 1.0, "inv_triangle")
 
 
 # ---------------------------------------------------------------------------------------------
 # Views
 
 
-def focus_view(graph: nx.DiGraph, name: str, depth: int = 1) -> nx.DiGraph:
-    """The nodes at most ``depth`` links from the node ``name`` (an IRI of ``graph`` or a name)
-    denotes, in either direction."""
-    centre = name if name in graph else graph_index(graph).resolve(name)
+def focus_view(graph: nx.DiGraph, centre: str, depth: int = 1) -> nx.DiGraph:
+    """The nodes at most ``depth`` links from ``centre`` (an IRI of ``graph``; a name is
+    resolved by :func:`fmgraph.names.resolve` first), in either direction."""
+    if centre not in graph:
+        raise UnknownName(f"{centre!r} is not a node of the graph drawn.", [])
     near = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), centre, depth)
     view: nx.DiGraph = graph.subgraph(near).copy()
     view.graph.update(
@@ -165,6 +204,19 @@ def path_view(graph: nx.DiGraph, result: PathResult) -> nx.DiGraph:
     view.graph["title"] = f"From {first} to {last}"
     view.graph["description"] = (
         "A prerequisite chain, left to right, with the readings of each step"
+    )
+    return view
+
+
+def plan_view(prerequisites: nx.DiGraph, goal: str) -> nx.DiGraph:
+    """The concepts of ``fmgraph plan`` for the concept ``goal`` (a :func:`prerequisite_graph`
+    of it), in levels as in :func:`concepts_view`; the page lists the steps beside it."""
+    view = concepts_view(prerequisites)
+    label = node_label(prerequisites.nodes[goal])
+    view.graph.update(
+        focus=goal,
+        title=f"Study plan: {label}",
+        description=f"What to learn before {label}, in the order of fmgraph plan",
     )
     return view
 
@@ -238,10 +290,14 @@ def build_page(
     depth: int = 1,
     concepts: bool = False,
     path: tuple[str, str] | None = None,
+    plan: str | None = None,
+    sessions: bool = False,
     title: str | None = None,
 ) -> Page:
-    """The page of one view: the whole graph unless ``focus``, ``concepts`` or ``path``."""
+    """The page of one view: the whole graph unless ``focus``, ``concepts``, ``path`` or
+    ``plan``; ``sessions`` draws the whole graph and opens on the course's sessions."""
     context: nx.DiGraph | None
+    target = None
     if concepts:
         view = concepts_view(prerequisite_graph(store))
         context = None
@@ -256,12 +312,29 @@ def build_page(
         nodes |= {work_iri(r.work) for s in steps for r in s.readings}
         context = context_graph(store, nodes)
         view = path_view(context, result)
+    elif plan is not None:
+        goal = resolve_concept(store, plan)
+        sub = prerequisite_graph(store, of=goal)
+        target = sub.nodes[goal]["id"]
+        context = context_graph(store, set(sub))
+        view = plan_view(sub, goal)
     else:
         view = context = full_graph(store)
         view.graph["title"] = "fmgraph: the course as a graph"
         view.graph["description"] = "The whole course: sessions, works, concepts and topics"
-    html = render_html(view, title=title or view.graph["title"], context=context)
-    whole = not concepts and focus is None and path is None
+        if sessions:
+            view.graph["title"] = "fmgraph: the course in time"
+            view.graph["description"] = "Sessions in date order, with what each one teaches"
+    study = study_data(
+        store,
+        view,
+        target=target,
+        asked=plan,
+        start="plan" if plan is not None else "sessions" if sessions else None,
+        whole=context is view,
+    )
+    html = render_html(view, title=title or view.graph["title"], context=context, study=study)
+    whole = not concepts and focus is None and path is None and plan is None
     return Page(html, view.number_of_nodes(), view.number_of_edges(), whole)
 
 
@@ -269,6 +342,175 @@ def explorer_page(store: GraphStore) -> Page:
     """The page ``fmgraph serve`` shows at ``/``: the whole graph, or the concept map when the
     graph has more nodes than a browser draws smoothly."""
     return build_page(store, concepts=node_count(store) > BROWSER_NODES)
+
+
+#: Up to this many concepts in the view, the page carries the plan of each of them (one call of
+#: :func:`~fmgraph.paths.learning_plan` each, about 8 ms on the bundled course); above it, only
+#: the plan asked for with ``--plan``.
+PLANS_FOR_ALL = 300
+
+
+def study_data(
+    store: GraphStore,
+    view: nx.DiGraph,
+    *,
+    target: str | None = None,
+    asked: str | None = None,
+    start: str | None = None,
+    whole: bool = False,
+) -> dict[str, Any]:
+    """What the page's study plan and sessions list read.
+
+    ``plans`` holds, for each concept of the view (or ``target`` alone in a large view), the
+    JSON of ``fmgraph plan CONCEPT --format json`` with each step's label, readings and count
+    moved to ``concepts`` once per concept, so a page that carries a hundred plans carries each
+    reading once; the script puts the steps back together. ``requires`` (concept id to the ids
+    it requires) is what "I know this" prunes by. ``whole`` says the view is the whole graph:
+    its page lists the sessions whatever the graph's size; a page of part of a graph too big
+    to browse does not. ``asked`` is the name ``target`` was given by (``--plan NAME``): its
+    plan is made from that name, as ``fmgraph plan NAME`` makes it.
+    """
+    from .audit import audit
+    from .output import as_json
+    from .paths import learning_plan
+
+    # ids as the views have them (also for concepts of a graph made without identifiers)
+    dag = prerequisite_graph(store)
+    requires = {
+        dag.nodes[c]["id"]: sorted(dag.nodes[p]["id"] for p in dag.predecessors(c))
+        for c in dag
+        if dag.in_degree(c)
+    }
+    # Part of a graph too big to browse carries the plan of its own concept only: a plan per
+    # concept of a neighbourhood would cost more than the neighbourhood.
+    small = whole or node_count(store) <= BROWSER_NODES
+    ids = sorted(d["id"] for _, d in view.nodes(data=True) if d.get("kind") == "concept")
+    targets = ids if small and len(ids) <= PLANS_FOR_ALL else []
+    focus = view.graph.get("focus")
+    if focus in view and view.nodes[focus].get("kind") == "concept":
+        target = target or view.nodes[focus]["id"]
+    if target is not None and target not in targets:
+        targets.append(target)
+    plans: dict[str, list[dict[str, Any]]] = {}
+    concepts: dict[str, dict[str, Any]] = {}
+    for name in targets:
+        try:
+            made = learning_plan(store, asked if asked is not None and name == target else name)
+        except UnknownName:
+            # an id that is also another concept's name: `fmgraph plan ID` cannot tell the two
+            # apart either, so the page carries no plan for it rather than a guess
+            if asked is not None and name == target:
+                raise
+            continue
+        result = json.loads(as_json(made))
+        steps = []
+        for step in result["steps"]:
+            shared = {k: step.pop(k) for k in ("label", "readings", "discussed_by") if k in step}
+            known = concepts.setdefault(step["id"], shared)
+            if known != shared:  # readings that depend on the target stay with the step
+                step.update(shared)
+            steps.append(step)
+        plans[result["target"]] = steps
+    works = {r["work"] for c in concepts.values() for r in c.get("readings", [])}
+    for steps in plans.values():
+        works |= {r["work"] for step in steps for r in step.get("readings", [])}
+    # The sessions of a graph too big to browse are left out of a page of some of it.
+    sessions = course_sessions(store) if small else []
+    # and so is the syllabus-order check, `fmgraph audit --format json` as it prints it
+    checked = json.loads(as_json(audit(store))) if small else None
+    works |= {r["work"] for s in sessions for r in s["readings"]}
+    return {
+        "start": start,
+        "target": target,
+        "plans": plans,
+        "concepts": concepts,
+        "requires": requires,
+        "works": _works(store, works),
+        "sessions": sessions,
+        "audit": checked,
+    }
+
+
+_SESSION_ROWS = """
+SELECT ?code ?title ?date WHERE {
+  ?s a fm:Session ; dcterms:identifier ?code .
+  OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:date ?date }
+}
+"""
+_SESSION_READINGS = """
+SELECT ?code ?work ?role ?position WHERE {
+  ?s a fm:Session ; dcterms:identifier ?code ; fm:hasReading ?r .
+  ?r fm:work ?w ; fm:role ?role ; fm:position ?position . ?w dcterms:identifier ?work .
+}
+"""
+_SESSION_CONCEPTS = """
+SELECT DISTINCT ?code ?concept ?p WHERE {
+  VALUES ?p { fm:introduces fm:teaches fm:discusses }
+  ?s a fm:Session ; dcterms:identifier ?code ; fm:hasReading/fm:work ?w .
+  ?w ?p ?c . ?c a fm:Concept ; dcterms:identifier ?concept .
+}
+"""
+_SESSION_ASSUMES = """
+SELECT ?code ?concept WHERE {
+  ?s a fm:Session ; dcterms:identifier ?code ; fm:assumes ?c . ?c dcterms:identifier ?concept .
+}
+"""
+
+
+def course_sessions(store: GraphStore) -> list[dict[str, Any]]:
+    """Sessions in date order (then code), each with its readings (required, then further, in
+    list order), the concepts its readings teach (introduce or ``teaches``: what ``fmgraph
+    audit`` counts as taught), the other concepts they discuss, and the concepts the session
+    declares it assumes."""
+    found: dict[str, dict[str, Any]] = {}
+    for r in rows(store, _SESSION_ROWS):
+        found.setdefault(
+            r["code"],
+            {"id": r["code"], "title": r["title"] or "", "date": r["date"] or "",
+             "readings": [], "teaches": set(), "discusses": set(), "assumes": set()},
+        )  # fmt: skip
+    for r in rows(store, _SESSION_READINGS):
+        if r["code"] in found:
+            reading = {"work": r["work"], "role": r["role"], "position": int(r["position"])}
+            found[r["code"]]["readings"].append(reading)
+    for r in rows(store, _SESSION_CONCEPTS):
+        if r["code"] in found:
+            key = "discusses" if r["p"] == FM.discusses else "teaches"
+            found[r["code"]][key].add(r["concept"])
+    for r in rows(store, _SESSION_ASSUMES):
+        if r["code"] in found:
+            found[r["code"]]["assumes"].add(r["concept"])
+    sessions = sorted(found.values(), key=lambda s: (s["date"] or "9999", s["id"]))
+    for s in sessions:
+        s["readings"].sort(key=lambda r: (r["role"] != "required", r["position"], r["work"]))
+        s["discusses"] -= s["teaches"]
+        for key in ("teaches", "discusses", "assumes"):
+            s[key] = sorted(s[key])
+    return sessions
+
+
+def _works(store: GraphStore, works: set[str]) -> dict[str, dict[str, Any]]:
+    """Title, authors, year and links of each work id, for the plan's Markdown and BibTeX."""
+    iris = {w if "/" in w else work_iri(w): w for w in works}
+    graph = full_graph(store, list(iris), nx.DiGraph())
+    found = {}
+    for iri, work in sorted(iris.items(), key=lambda item: item[1]):
+        data = graph.nodes[iri] if iri in graph else {}
+        entry: dict[str, Any] = {
+            "title": data.get("title") or work,
+            "kind": data.get("work_kind", ""),
+            "authors": [a for a in data.get("authors", "").split(SEPARATOR) if a],
+        }
+        for key in ("year", "arxiv"):
+            if data.get(key):
+                entry[key] = str(data[key])
+        urls = data.get("urls", "").split()
+        if data.get("arxiv"):
+            urls.insert(0, ARXIV_ABS + data["arxiv"])
+        if urls:
+            entry["url"] = urls[0]
+        found[work] = entry
+    return found
 
 
 def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:
@@ -289,14 +531,20 @@ def render_html(
     title: str,
     description: str | None = None,
     context: nx.DiGraph | None = None,
+    study: dict[str, Any] | None = None,
 ) -> str:
     """One self-contained HTML page drawing ``graph``; the same graph gives the same bytes.
 
     ``context`` is the graph that tooltips and sizes are computed from (the whole graph when
     ``graph`` is a view of it), so a work shows every session that reads it even when the
-    sessions are not drawn.
+    sessions are not drawn. ``study`` is :func:`study_data` (plans and sessions); without it
+    the page has neither.
     """
     payload = graph_payload(graph, context if context is not None else graph)
+    payload["study"] = study or {
+        "start": None, "target": None, "plans": {}, "concepts": {}, "requires": {},
+        "works": {}, "sessions": [], "audit": None,
+    }  # fmt: skip
     data = _json_for_html(payload)
     vis, app, css = _vis_network(), _inline(_asset("explorer.js")), _asset("explorer.css")
     policy = "; ".join(
@@ -322,13 +570,16 @@ def render_html(
         f"{counts}</p>\n</div>\n",
         _controls(payload),
         "</header>\n<main>\n",
-        '<div id="graph" role="img" aria-label="The graph; use the search box to reach a node">'
-        "</div>\n",
+        '<div id="graph" tabindex="0" role="application" aria-roledescription="graph" '
+        'aria-label="The graph. Arrow keys move from node to node, Enter shows the study plan '
+        'of a concept, Escape resets the view" aria-describedby="details"></div>\n',
         "<aside>\n",
-        _legend(payload),
+        '<section id="study" aria-live="polite" hidden></section>\n',
         '<section id="details" aria-live="polite"><p class="hint">Hover a node for a '
-        "summary; click it to see its links and, for a concept, its prerequisites.</p>"
-        "</section>\n</aside>\n</main>\n",
+        "summary; click it to see its links and, for a concept, its study plan.</p>"
+        "</section>\n",
+        _legend(payload),
+        "</aside>\n</main>\n",
         '<div id="progress" role="status">Laying out the graph…</div>\n',
         f'<script type="application/json" id="fmgraph-data">{data}</script>\n',
         f"<script>{vis}</script>\n<script>{app}</script>\n</body>\n</html>\n",
@@ -350,6 +601,7 @@ def graph_payload(graph: nx.DiGraph, context: nx.DiGraph) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "id": node,
             "kind": data.get("kind", "concept"),
+            "key": str(data.get("id", node)),
             "label": _short(node_label(data)),
             "size": info.size(node, data),
             "names": node_names(data),
@@ -378,6 +630,7 @@ def graph_payload(graph: nx.DiGraph, context: nx.DiGraph) -> dict[str, Any]:
         "relations": {r: RELATION_STYLES.get(r, _OTHER_EDGE).__dict__ for r in relations},
         "focus": graph.graph.get("focus"),
         "options": _vis_options(len(nodes), len(edges), layout),
+        "overview": layout == "force" and len(nodes) > OVERVIEW,
     }
 
 
@@ -485,11 +738,15 @@ def _vis_options(n_nodes: int, n_edges: int, layout: str) -> dict[str, Any]:
             "hover": True,
             "tooltipDelay": 120,
             "hideEdgesOnDrag": large,
-            "keyboard": {"enabled": True, "bindToWindow": False},
+            # the explorer's own keys: arrows go from node to node (see explorer.js)
+            "keyboard": {"enabled": False},
             "multiselect": False,
         },
         "nodes": {
             "borderWidth": 1.5,
+            # Labels under 8 px on screen are not drawn and fade in from 8 to 9 px as the
+            # reader zooms; none grows past 16 px. The script sizes the important ones.
+            "scaling": {"label": {"drawThreshold": 9, "maxVisible": 16}},
             "font": {
                 "size": 14,
                 "face": "system-ui, sans-serif",
@@ -548,12 +805,18 @@ def _controls(payload: dict[str, Any]) -> str:
         f"{html.escape(style['plural'])}</label>"
         for kind, style in payload["kinds"].items()
     )
+    unlinked = (
+        '<label><input type="checkbox" id="unlinked"> Unlinked works</label>'
+        if payload.get("overview")
+        else ""
+    )
     return (
         '<div class="controls">\n<form id="search-form" role="search" autocomplete="off">'
         '<input id="search" type="search" placeholder="Find a node: name, alias, id" '
         'aria-label="Find a node by name, alias or id" list="">'
         '<button type="submit">Find</button></form>\n'
-        f'<fieldset id="filters"><legend>Show</legend>{boxes}</fieldset>\n'
+        f'<fieldset id="filters"><legend>Show</legend>{boxes}{unlinked}</fieldset>\n'
+        '<button id="sessions-toggle" type="button" aria-pressed="false">Sessions</button>\n'
         '<button id="reset" type="button">Reset view</button>\n'
         '<p id="message" role="status"></p>\n<ul id="results" hidden></ul>\n</div>\n'
     )
@@ -564,6 +827,18 @@ _SHAPES = {
     "square": '<rect x="2.5" y="2.5" width="13" height="13"/>',
     "diamond": '<polygon points="9,1 17,9 9,17 1,9"/>',
     "hexagon": '<polygon points="4.5,1.5 13.5,1.5 17,9 13.5,16.5 4.5,16.5 1,9"/>',
+}
+
+
+# Arrowheads as the legend draws them, at the end of a 40 px line.
+_MARKERS = {
+    "arrow": '<polygon points="31,2 39,6 31,10"/>',
+    "vee": '<polyline points="32,2 39,6 32,10" fill="none" stroke-width="1.8"/>',
+    "circle": '<circle cx="35" cy="6" r="3.5"/>',
+    "bar": '<rect x="35" y="1" width="2.5" height="10"/>',
+    "box": '<rect x="32" y="2.5" width="7" height="7"/>',
+    "diamond": '<polygon points="35,1.5 39.5,6 35,10.5 30.5,6"/>',
+    "inv_triangle": '<polygon points="39,2 31,6 39,10"/>',
 }
 
 
@@ -581,10 +856,11 @@ def _legend(payload: dict[str, Any]) -> str:
         dashes = style["dashes"]
         dash = f' stroke-dasharray="{" ".join(map(str, dashes))}"' if dashes else ""
         meaning = f' <span class="meaning">{html.escape(style["meaning"])}</span>'
+        marker = _MARKERS.get(style["arrow"], _MARKERS["arrow"])
         relations.append(
             f'<li><svg width="40" height="12" aria-hidden="true"><line x1="1" y1="6" x2="31" '
             f'y2="6" stroke="{style["color"]}" stroke-width="{style["width"]}"{dash}/>'
-            f'<polygon points="31,2 39,6 31,10" fill="{style["color"]}"/></svg>'
+            f'<g fill="{style["color"]}" stroke="{style["color"]}">{marker}</g></svg>'
             f"{html.escape(style['label'])}{meaning if style['meaning'] else ''}</li>"
         )
     note = (
