@@ -12,11 +12,10 @@ import logging
 import re
 from pathlib import Path
 
-from ..errors import DataError, FmgraphError, Problem
+from ..errors import DataError, Problem
 from ..files import read_text
-from ..loader import ARXIV_NEW, ARXIV_OLD, SESSION_CODE
+from ..loader import ARXIV_NEW, ARXIV_OLD
 from ..model import Work
-from ..vocab import ROLES
 from .identifiers import (
     arxiv_id,
     arxiv_in_text,
@@ -27,7 +26,7 @@ from .identifiers import (
     unique_urls,
     year_of_arxiv,
 )
-from .records import ImportedReading, ImportedSession, new_work
+from .records import ImportedReading, ImportedSession, check_target, new_work
 
 _BRACES = re.compile(r"[{}]")
 _SPACES = re.compile(r"\s+")
@@ -120,12 +119,7 @@ def parse_bibtex(path: Path, session: str, role: str = "required") -> ImportedSe
     import bibtexparser
     from bibtexparser import middlewares as m
 
-    if role not in ROLES:
-        raise FmgraphError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    if not SESSION_CODE.match(session):
-        raise FmgraphError(
-            f"session code {session!r} is not like 2024-S5 (letters, digits, '-', '.', '_')"
-        )
+    check_target(session, role)
     file = str(path)
     text = read_text(path)
     text = text.replace("\r\n", "\n")

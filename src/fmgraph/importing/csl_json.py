@@ -13,11 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, FmgraphError, Problem
+from ..errors import DataError, Problem
 from ..files import read_text
-from ..loader import SESSION_CODE
 from ..model import Work
-from ..vocab import ROLES
 from .identifiers import (
     arxiv_id,
     arxiv_in_text,
@@ -28,7 +26,7 @@ from .identifiers import (
     unique_urls,
     year_of_arxiv,
 )
-from .records import ImportedReading, ImportedSession, new_work
+from .records import ImportedReading, ImportedSession, check_target, new_work
 from .site import item_lines
 
 #: CSL types that are publications whatever their URL points at.
@@ -115,12 +113,7 @@ def _item_work(item: dict[str, Any], position: int) -> tuple[Work, list[str]]:
 
 def parse_csl_json(path: Path, session: str, role: str = "required") -> ImportedSession:
     """The items of a CSL-JSON file as readings of session ``session``, in file order."""
-    if role not in ROLES:
-        raise FmgraphError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    if not SESSION_CODE.match(session):
-        raise FmgraphError(
-            f"session code {session!r} is not like 2024-S5 (letters, digits, '-', '.', '_')"
-        )
+    check_target(session, role)
     file = str(path)
     try:
         text = read_text(path)

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Problem
-from ..loader import FIELDS
+from ..errors import FmgraphError, Problem
+from ..loader import FIELDS, SESSION_CODE
 from ..model import Work
+from ..vocab import ROLES
 
 
 def new_work(title: str, **fields: Any) -> Work:
@@ -152,3 +153,14 @@ class EntryUpdate:
     def add(self, name: str, items: Iterable[Any], note: str) -> None:
         self.append.setdefault(name, []).extend(items)
         self.notes.append(note)
+
+
+def check_target(session: str, role: str) -> None:
+    """A reading-list file (BibTeX, CSL-JSON) is read into one session with one role: refuse
+    a role that is not one, or a session code the data format would not take."""
+    if role not in ROLES:
+        raise FmgraphError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if not SESSION_CODE.match(session):
+        raise FmgraphError(
+            f"session code {session!r} is not like 2024-S5 (letters, digits, '-', '.', '_')"
+        )
