@@ -89,7 +89,7 @@ def main() -> None:
 
     compileall.compile_dir(str(Path(fmgraph.__file__).parent), quiet=1)
     exe = str(Path(sys.executable).with_name("fmgraph"))
-    subprocess.run([exe, "path", "rlhf", "dpo"], check=True, env=env, capture_output=True)
+    subprocess.run([exe, "path", "transformer", "rlhf"], check=True, env=env, capture_output=True)
     networkx = [sys.executable, "-c", "import networkx"]
 
     os.environ["FMGRAPH_CACHE_DIR"] = env["FMGRAPH_CACHE_DIR"]
@@ -100,7 +100,7 @@ def main() -> None:
     raw = store.oxigraph  # the very pyoxigraph Store fmgraph queries
     header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
     measures = [
-        ("fmgraph path rlhf dpo (cold)", lambda: cold([exe, "path", "rlhf", "dpo"], env),
+        ("fmgraph path transformer rlhf (cold)", lambda: cold([exe, "path", "transformer", "rlhf"], env),
          "python -c 'import networkx'", lambda: cold(networkx, env), 2.0),
         ("fmgraph plan dpo (cold)", lambda: cold([exe, "plan", "dpo"], env),
          "python -c 'import networkx'", lambda: cold(networkx, env), 2.0),
