@@ -100,7 +100,8 @@ def main() -> None:
     raw = store.oxigraph  # the very pyoxigraph Store fmgraph queries
     header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
     measures = [
-        ("fmgraph path transformer rlhf (cold)", lambda: cold([exe, "path", "transformer", "rlhf"], env),
+        ("fmgraph path transformer rlhf (cold)",
+         lambda: cold([exe, "path", "transformer", "rlhf"], env),
          "python -c 'import networkx'", lambda: cold(networkx, env), 2.0),
         ("fmgraph plan dpo (cold)", lambda: cold([exe, "plan", "dpo"], env),
          "python -c 'import networkx'", lambda: cold(networkx, env), 2.0),
