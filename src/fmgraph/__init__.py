@@ -6,7 +6,7 @@ The Python API mirrors the command line::
     import fmgraph
 
     store = fmgraph.open_store(fmgraph.bundled_data())   # build (cached) and open
-    fmgraph.find_path(store, "rlhf", "dpo")                # prerequisite chain
+    fmgraph.find_path(store, "transformer", "rlhf")        # prerequisite chain
     fmgraph.learning_plan(store, "dpo", know=["rlhf"])     # teaching order, known left out
     fmgraph.next_concepts(store, ["transformer"])          # what can be learned next
     fmgraph.audit_course(store)                            # syllabus-order findings

@@ -244,8 +244,8 @@ def cli(ctx: click.Context, data: Path | None, endpoint: str | None, graph: str 
 
     \b
     Examples:
-      fmgraph path rlhf dpo
-      fmgraph --endpoint http://127.0.0.1:7878/query path rlhf dpo
+      fmgraph path transformer rlhf
+      fmgraph --endpoint http://127.0.0.1:7878/query path transformer rlhf
       fmgraph stats --data my-course/
     """
     ctx.obj = State(data, endpoint, graph)
@@ -367,9 +367,10 @@ def path(
 
     \b
     Examples:
-      fmgraph path rlhf dpo
-      fmgraph path "self attention" LoRA --all
-      fmgraph path transformer dpo --readings all --format json
+      fmgraph path transformer rlhf
+      fmgraph path "self attention" mixtral --all
+      fmgraph path rlhf dpo --with-background
+      fmgraph path transformer rlhf --readings all --format json
     """
     from . import output
     from .paths import find_path
