@@ -76,3 +76,22 @@ def test_exact_names_are_shown_without_indexing_every_node(
     assert show_node(tiny_store, "2203.02155").id == "arxiv-2203.02155"
     assert show_node(tiny_store, "T-1").kind == "session"
     assert show_node(tiny_store, "Alignment & Safety").kind == "topic"
+
+
+def test_stats_in_one_scan_equal_the_filtered_scans_they_replace(bundled_store: LocalStore) -> None:
+    """Counts per predicate and class minus the vocabulary's own are what a FILTER on every
+    subject's IRI (two more full scans, as stats ran before) gives."""
+    from fmgraph.query import rows
+    from fmgraph.vocab import VOCAB, compact
+
+    vocab = VOCAB.rstrip("#")
+    classes = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c FILTER(!STRSTARTS(STR(?s), '%s')) }"
+    relations = "SELECT ?p (COUNT(*) AS ?n) { ?s ?p ?o FILTER(!STRSTARTS(STR(?s), '%s')) }"
+    stats = graph_stats(bundled_store)
+    expected = {compact(r["c"]): int(r["n"]) for r in rows(bundled_store, classes % vocab +
+                                                           " GROUP BY ?c")}  # fmt: skip
+    assert stats.classes == dict(sorted(expected.items()))
+    expected = {compact(r["p"]): int(r["n"]) for r in rows(bundled_store, relations % vocab +
+                                                           " GROUP BY ?p")}  # fmt: skip
+    assert stats.relations == dict(sorted(expected.items()))
+    assert stats.triples == len(list(bundled_store.triples()))
