@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import need
 
 # The `oxigraph` package of the test extras installs its server beside the interpreter.
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
@@ -42,11 +43,9 @@ class Server:
 
 
 def missing(what: str, install: str) -> None:
-    """Fail under CI, skip elsewhere: a server test never passes without its server."""
-    message = f"{what} is not installed: {install} (scripts/bootstrap.sh installs it)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    """Fail under CI, skip elsewhere (conftest.need's rule): a server test never passes
+    without its server."""
+    need(what, None, f"{install}; scripts/bootstrap.sh installs it")
 
 
 def free_port() -> int:

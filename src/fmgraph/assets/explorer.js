@@ -38,6 +38,7 @@
 
   // Only http(s) URLs become links; anything else (javascript:, data:, …) stays text.
   function safeHref(url) {
+    if (!url) return null;
     let parsed;
     try {
       parsed = new URL(url);
@@ -45,6 +46,17 @@
       return null;
     }
     return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  }
+
+  // A link that opens apart from the page, or the text alone when the URL is not http(s).
+  function linkOrText(text, url, textClass) {
+    const href = safeHref(url);
+    if (!href) return el("span", textClass, text);
+    const a = el("a", null, text);
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
   }
 
   function card(info) {
@@ -60,16 +72,7 @@
       const ul = el("ul", "card-links");
       for (const [text, url] of info.links) {
         const li = el("li");
-        const href = safeHref(url);
-        if (href) {
-          const a = el("a", null, text);
-          a.href = href;
-          a.target = "_blank";
-          a.rel = "noopener noreferrer";
-          li.append(a);
-        } else {
-          li.append(el("span", "not-a-link", text));
-        }
+        li.append(linkOrText(text, url, "not-a-link"));
         ul.append(li);
       }
       root.append(ul);
@@ -814,18 +817,7 @@
     const r = group[0];
     const w = study.works[r.work] || { title: r.title || r.work };
     const li = el("li", "reading");
-    const url = r.url || w.url;
-    const href = url ? safeHref(url) : null;
-    const title = r.title || w.title;
-    if (href) {
-      const a = el("a", null, title);
-      a.href = href;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer";
-      li.append(a);
-    } else {
-      li.append(el("span", "reading-title", title));
-    }
+    li.append(linkOrText(r.title || w.title, r.url || w.url, "reading-title"));
     li.append(el("span", "where", ` ${readingWhere(group)}`));
     return li;
   }
@@ -957,8 +949,7 @@
       for (const group of byWork(step.readings || [])) {
         const r = group[0];
         const w = study.works[r.work] || {};
-        const url = r.url || w.url;
-        const href = url ? safeHref(url) : null;
+        const href = safeHref(r.url || w.url);
         const title = md(r.title || w.title || r.work);
         lines.push(`   - ${href ? `[${title}](${mdUrl(href)})` : title} ${md(readingWhere(group))}`);
       }
@@ -983,7 +974,7 @@
         if (w.authors && w.authors.length) fields.push(["author", w.authors.map(tex).join(" and ")]);
         if (w.year) fields.push(["year", tex(w.year)]);
         if (w.arxiv) fields.push(["eprint", tex(w.arxiv)], ["archiveprefix", "arXiv"]);
-        const href = w.url ? safeHref(w.url) : null;
+        const href = safeHref(w.url);
         if (href) fields.push(["url", href.replace(/[{}\\%#\s]/g, (c) => encodeURIComponent(c))]);
         const body = fields.map(([k, v]) => `  ${k} = {${v}}`).join(",\n");
         entries.push(`@misc{${key},\n${body}\n}`);
