@@ -236,12 +236,12 @@ def test_a_shown_work_keeps_every_place_the_course_reads_it(ranked_store: LocalS
     ]
 
 
-def test_readings_for_the_course_only(ranked_store: LocalStore) -> None:
-    from fmgraph.paths import readings_for
+def test_suggested_works_of_the_course_only(ranked_store: LocalStore) -> None:
+    from fmgraph.suggested import suggested_works
     from fmgraph.vocab import concept_iri
 
     goal = concept_iri("goal")
-    found = readings_for(ranked_store, [goal], course_only=True)[goal]
+    found = suggested_works(ranked_store, [goal], course_only=True)[goal]
     assert [r.work for r in found.readings] == ["w-required", "w-required", "w-further"]
     assert found.discussed_by == 6
 

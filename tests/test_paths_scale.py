@@ -21,16 +21,10 @@ import pytest
 from fmgraph.cache import open_store
 from fmgraph.errors import NoPath
 from fmgraph.graphview import prerequisite_graph
-from fmgraph.paths import (
-    Reading,
-    Readings,
-    find_path,
-    known_concepts,
-    learning_plan,
-    readings_for,
-)
+from fmgraph.paths import find_path, known_concepts, learning_plan
 from fmgraph.query import rows
 from fmgraph.store import GraphStore
+from fmgraph.suggested import SuggestedWork, Suggestions, suggested_works
 from fmgraph.vocab import concept_iri
 
 CONCEPTS = 60
@@ -91,8 +85,8 @@ def _all(store: GraphStore, sparql: str) -> list[dict[str, Any]]:
 
 def _reference_readings(
     store: GraphStore, concepts: list[str], limit: int | None
-) -> dict[str, Readings]:
-    """Readings from their definition, over relations read whole."""
+) -> dict[str, Suggestions]:
+    """Suggestions from their definition, over relations read whole."""
     pairs = {
         name: {(r["c"], r["w"]) for r in _all(store, f"SELECT ?w ?c WHERE {{ ?w fm:{name} ?c }}")}
         for name in ("introduces", "teaches", "uses", "discusses")
@@ -138,10 +132,10 @@ def _reference_readings(
             url = min(urls[w]) if w in urls else None
             for p in where or [{"code": None, "role": None, "position": None}]:
                 position = int(p["position"]) if p["position"] else None
-                reading = Reading(ids.get(w, w), titles.get(w, w), p["code"], p["role"],
+                reading = SuggestedWork(ids.get(w, w), titles.get(w, w), p["code"], p["role"],
                                   position, w in introducers, relation, url)  # fmt: skip
                 readings.append(reading)
-        found[c] = Readings(readings, len(discussers))
+        found[c] = Suggestions(readings, len(discussers))
     return found
 
 
@@ -192,7 +186,7 @@ def _reference_plan(
 @pytest.mark.parametrize("limit", [None, 1, 3])
 def test_readings_equal_the_reference(store: GraphStore, limit: int | None) -> None:
     concepts = [concept_iri(f"c{i:02d}") for i in range(CONCEPTS)]
-    assert readings_for(store, concepts, limit) == _reference_readings(store, concepts, limit)
+    assert suggested_works(store, concepts, limit) == _reference_readings(store, concepts, limit)
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,11 @@ from .vocab import compact
 if TYPE_CHECKING:
     from .audit import AuditResult
     from .importing import ImportResult
-    from .paths import NextResult, PathResult, PlanResult, Reading, Step
+    from .paths import NextResult, PathResult, PlanResult, Step
     from .show import NodeView
     from .stats import Stats
     from .store import QueryResult
+    from .suggested import SuggestedWork
 
 _RESULT_FORMATS = {
     "csv": QueryResultsFormat.CSV,
@@ -73,7 +74,7 @@ def query_result(result: QueryResult, fmt: str) -> bytes:
 _RELATION_NOTES = {"introduces": " [introduces it]", "uses": " [uses it]"}
 
 
-def _where(readings: list[Reading]) -> list[str]:
+def _where(readings: list[SuggestedWork]) -> list[str]:
     by_work: dict[str, list[str]] = {}
     titles: dict[str, str] = {}
     for r in readings:

@@ -148,9 +148,9 @@ def show_node(store: GraphStore, name: str) -> NodeView:
     if view.kind == "work":
         _authors_in_order(store, view, truncated="fm:authorsTruncated" in stated)
     if view.kind == "concept":
-        from .paths import readings_for
+        from .suggested import suggested_works
 
-        for reading in readings_for(store, [node], course_only=True)[node].readings:
+        for reading in suggested_works(store, [node], course_only=True)[node].readings:
             if reading.session:
                 links.setdefault("read in", []).append(
                     f"{reading.session} {reading.role} #{reading.position}: {reading.title}"
