@@ -140,6 +140,26 @@ def test_what_cannot_be_parsed_safely_is_refused_before_the_engine(
         check_read_only(sparql, [])
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_terminals_match_what_the_unicode_ones_match_on_ascii_text(text: str) -> None:
+    """A query of ASCII is lexed with character classes cut to ASCII (quicker to compile):
+    they must match exactly what the grammar's Unicode classes match there."""
+    from fmgraph.readonly import _names
+
+    for ascii_pattern, unicode_pattern in zip(_names(False), _names(True), strict=True):
+        for start in range(len(text) + 1):
+            a, u = ascii_pattern.match(text, start), unicode_pattern.match(text, start)
+            assert (a and a.span()) == (u and u.span())
+
+
+def test_a_query_with_unicode_names_is_lexed_by_the_unicode_terminals() -> None:
+    # the ASCII classes would stop at the "ö" and refuse the query
+    assert query_form("SELECT ?größe WHERE { ?s ex:naïve ?größe }") == "SELECT"
+    with pytest.raises(QueryError):  # U+00D7, the multiplication sign, is no name character
+        query_form("SELECT ?s WHERE { ?s ex:a\u00d7b ?o }")
+
+
 def test_the_check_is_linear() -> None:
     """Was 28 s: a comment, then an unterminated string of escapes, re-scanned per token."""
     nasty = "# x\n" + '"\\' * 20_000
