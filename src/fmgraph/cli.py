@@ -422,7 +422,12 @@ def plan(
     from .paths import learning_plan
 
     result = learning_plan(
-        state.store(), target, readings=readings, know=know, with_background=with_background
+        state.store(),
+        target,
+        readings=readings,
+        know=know,
+        with_background=with_background,
+        progress=say,
     )
     emit(output.as_json(result) if fmt == "json" else output.plan_text(result))
 

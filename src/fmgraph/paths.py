@@ -4,9 +4,10 @@ each step."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from .conceptindex import ConceptFacts, LiveFacts, concept_facts
 from .errors import NoPath
 from .graphview import (
     ConceptLinks,
@@ -71,13 +72,6 @@ class NextResult:
     steps: list[Step]
 
 
-# The day a concept is first taught in the course: plans visit earlier-taught ones first.
-_FIRST_TAUGHT = """
-SELECT ?c (MIN(?date) AS ?first) WHERE {
-  VALUES ?c { %s } ?w fm:teaches ?c . ?s fm:reading ?w ; dcterms:date ?date .
-} GROUP BY ?c
-"""
-_KNOWN = "SELECT DISTINCT ?c WHERE { VALUES ?k { %s } ?k fm:requires* ?c }"
 _IDS = "SELECT ?c ?id WHERE { VALUES ?c { %s } ?c dcterms:identifier ?id }"
 
 
@@ -185,15 +179,13 @@ def _shortest_paths(links: ConceptLinks, source: str, target: str) -> Iterator[l
             top -= 1
 
 
-def known_concepts(store: GraphStore, names: list[str]) -> tuple[list[str], set[str]]:
+def known_concepts(
+    store: GraphStore, names: list[str], facts: ConceptFacts | None = None
+) -> tuple[list[str], set[str]]:
     """The IRIs of the concepts ``names`` denote, and of those and everything they require:
     what someone who knows those concepts knows."""
     named = [resolve_concept(store, name) for name in names]
-    return named, {r["c"] for r in rows_over(store, _KNOWN, named)}
-
-
-def _first_taught(store: GraphStore, concepts: list[str]) -> dict[str, str]:
-    return {r["c"]: r["first"] for r in rows_over(store, _FIRST_TAUGHT, concepts) if r["first"]}
+    return named, (facts or LiveFacts(store)).requires_closure(named)
 
 
 def learning_plan(
@@ -203,6 +195,7 @@ def learning_plan(
     readings: int | None = READINGS_SHOWN,
     know: list[str] | None = None,
     with_background: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> PlanResult:
     """Everything ``target`` builds on, in a teaching order, with up to ``readings`` works for
     each step (every one with ``None``).
@@ -213,12 +206,16 @@ def learning_plan(
     unrelated foundations. Each step says which later step it is needed for, and why.
     ``know`` names concepts already understood: they and everything they require are left
     out. ``with_background`` follows fm:motivatedBy as well as fm:requires.
+
+    On a built store, the facts come from its concept index
+    (:mod:`fmgraph.conceptindex`), made by the first plan, which tells ``progress``.
     """
     goal = resolve_concept(store, target)
-    links = concept_links(store, of=goal, background=with_background)
+    facts = concept_facts(store, readings, progress)
+    links = facts.links(goal, background=with_background)
     labels, prerequisites = links.labels, links.prerequisites
-    known = known_concepts(store, know)[1] if know else set()
-    first = _first_taught(store, list(labels))
+    known = known_concepts(store, know, facts)[1] if know else set()
+    first = facts.first_taught(list(labels))
 
     def visit_order(node: str) -> tuple[str, str, str]:
         concept_id, label = labels[node]
@@ -242,8 +239,8 @@ def learning_plan(
                 more = sorted(prerequisites[prerequisite], key=visit_order)
                 stack.append((prerequisite, iter(more)))
     edges = [(n, d, links.dependents[n][d]) for n, d in needed_for.items()]
-    reasons = link_reasons(store, edges)
-    found = suggested_works(store, order, readings)
+    reasons = facts.reasons(edges)
+    found = facts.suggested(order, readings)
     steps = []
     for node in order:
         dependent = needed_for.get(node)
@@ -275,7 +272,7 @@ def next_concepts(
     named, known = known_concepts(store, know) if know else ([], set())
     goal = resolve_concept(store, toward) if toward is not None else None
     graph = prerequisite_graph(store, of=goal)
-    first = _first_taught(store, list(graph))
+    first = LiveFacts(store).first_taught(list(graph))
     ready = [
         n for n in graph
         if n not in known and all(p in known for p in graph.predecessors(n))
