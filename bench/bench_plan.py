@@ -7,10 +7,12 @@ Two synthetic courses come from bench/synth.py at the same size: the default sha
 where ``dpo`` builds on ``--deep-concepts`` more concepts, each discussed by many works. Their
 stores are built once (in a private cache under the work directory). Then, in each round, every
 command runs once as a cold process, in turn: ``python -c "import networkx"`` (the target's
-yardstick), and on each course ``fmgraph plan dpo``, ``fmgraph path rlhf dpo`` and
-``fmgraph plan dpo --know rlhf``. With ``--before SRC`` (a ``src`` directory of another
-checkout, e.g. from ``git archive``) the same commands run from that code too, in the same
-rounds, so before and after are measured side by side on the same machine state.
+yardstick), and on each course ``fmgraph plan dpo`` with the store's concept index removed
+first (so it makes the index, as the first plan on a store does), then ``fmgraph plan dpo``,
+``fmgraph path rlhf dpo`` and ``fmgraph plan dpo --know rlhf``, which read it. With
+``--before SRC`` (a ``src`` directory of another checkout, e.g. from ``git archive``) the same
+commands run from that code too, in the same rounds, so before and after are measured side by
+side on the same machine state.
 
 Each child's wall time is taken around it, its CPU time (user + system) from ``wait4``, and the
 machine's 1-minute load average before each round. Printed: ranges (min-max) and medians, and
@@ -110,7 +112,11 @@ def main() -> None:
     commands: dict[str, tuple[list[str], dict[str, str]]] = {
         BASELINE: ([sys.executable, "-c", "import networkx"], env)
     }
+    first_plans: dict[str, Path] = {}  # commands run with no concept index: they make it
     for shape, data in shapes.items():
+        name = f"{shape}: fmgraph plan dpo, first on the store (makes its concept index)"
+        commands[name] = ([*fmgraph, "--data", str(data), "plan", "dpo"], env)
+        first_plans[name] = data
         for words in COMMANDS:
             for version, version_env in versions.items():
                 name = f"{shape}: fmgraph {' '.join(words)}"
@@ -119,13 +125,22 @@ def main() -> None:
     for data in shapes.values():
         say(f"building (or finding) the store of {data.name}")
         run([*fmgraph, "--data", str(data), "stats"], env)
+    os.environ["FMGRAPH_CACHE_DIR"] = env["FMGRAPH_CACHE_DIR"]
+    from fmgraph.cache import store_path
+    from fmgraph.conceptindex import INDEX_FILE
+
+    indexes = {name: store_path(data) / INDEX_FILE for name, data in first_plans.items()}
     samples = {name: Samples() for name in commands}
     for name, (command, command_env) in commands.items():  # warm the page cache, compile
+        if name in indexes:
+            indexes[name].unlink(missing_ok=True)
         samples[name].output = run(command, command_env)[2]
     loads: list[float] = []
     for i in range(args.rounds):
         loads.append(os.getloadavg()[0])
         for name, (command, command_env) in commands.items():
+            if name in indexes:
+                indexes[name].unlink(missing_ok=True)
             wall, cpu, _ = run(command, command_env)
             samples[name].wall.append(wall)
             samples[name].cpu.append(cpu)
