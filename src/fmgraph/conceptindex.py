@@ -38,14 +38,10 @@ INDEX_FORMAT = 1
 Edge = tuple[str, str, str]  # (prerequisite, dependent, relation)
 
 # The day a concept is first taught in the course: plans visit earlier-taught ones first.
+# ``%s``: a VALUES of the concepts wanted, or nothing for all.
 _FIRST_TAUGHT = """
 SELECT ?c (MIN(?date) AS ?first) WHERE {
-  VALUES ?c { %s } ?w fm:teaches ?c . ?s fm:reading ?w ; dcterms:date ?date .
-} GROUP BY ?c
-"""
-_FIRST_TAUGHT_ALL = """
-SELECT ?c (MIN(?date) AS ?first) WHERE {
-  ?w fm:teaches ?c . ?s fm:reading ?w ; dcterms:date ?date .
+  %s ?w fm:teaches ?c . ?s fm:reading ?w ; dcterms:date ?date .
 } GROUP BY ?c
 """
 _KNOWN = "SELECT DISTINCT ?c WHERE { VALUES ?k { %s } ?k fm:requires* ?c }"
@@ -93,7 +89,7 @@ class LiveFacts:
         return {r["c"] for r in rows_over(self.store, _KNOWN, concepts)}
 
     def first_taught(self, concepts: list[str]) -> dict[str, str]:
-        found = rows_over(self.store, _FIRST_TAUGHT, concepts)
+        found = rows_over(self.store, _FIRST_TAUGHT % "VALUES ?c { %s }", concepts)
         return {r["c"]: r["first"] for r in found if r["first"]}
 
     def reasons(self, edges: Iterable[Edge]) -> dict[tuple[str, str], str]:
@@ -229,7 +225,7 @@ class ConceptIndex:
                 [number[p] for _, p in found],
                 [reasons.get((p, c), "") for c, p in found],
             ]
-        first = {r["c"]: r["first"] for r in rows(store, _FIRST_TAUGHT_ALL) if r["first"]}
+        first = {r["c"]: r["first"] for r in rows(store, _FIRST_TAUGHT % "") if r["first"]}
         suggestions = suggested_works(store, concepts, READINGS_SHOWN)
         works: list[list[Any]] = [[], [], [], []]
         work_number: dict[Any, int] = {}
