@@ -1,5 +1,6 @@
-"""The concept index beside a built store: plans read from it are the plans read live, it is
-made once and reused, and a damaged or unwritable file costs speed, never a wrong answer."""
+"""The concept index beside a built store: plans and `next` read from it are the ones read
+live, it is made once and reused, and a damaged or unwritable file costs speed, never a wrong
+answer."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fmgraph import conceptindex, paths
 from fmgraph.cache import open_store
 from fmgraph.conceptindex import INDEX_FILE, ConceptIndex, LiveFacts, concept_facts
 from fmgraph.graphview import concept_links
-from fmgraph.paths import learning_plan
+from fmgraph.paths import learning_plan, next_concepts
 from fmgraph.resources import data_dir
 from fmgraph.store import LocalStore
 
@@ -31,6 +32,7 @@ def _ids(store: LocalStore) -> list[str]:
 
 
 def _plans(store: LocalStore, targets: list[str]) -> list[Any]:
+    """Plans (with and without --know, --with-background) and `next` answers, or errors."""
     found: list[Any] = []
     for background in (False, True):
         for know in (None, ["transformer"], ["rlhf", "attention"]):
@@ -40,6 +42,12 @@ def _plans(store: LocalStore, targets: list[str]) -> list[Any]:
                                                with_background=background))  # fmt: skip
                 except Exception as e:
                     found.append(repr(e))
+    for know in ([], ["transformer"], ["rlhf", "attention"], targets[:3]):
+        for toward in (None, *targets[:8]):
+            try:
+                found.append(next_concepts(store, know, toward=toward))
+            except Exception as e:
+                found.append(repr(e))
     return found
 
 

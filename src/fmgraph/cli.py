@@ -455,7 +455,7 @@ def next_(
     from . import output
     from .paths import next_concepts
 
-    result = next_concepts(state.store(), know, toward=toward, readings=readings)
+    result = next_concepts(state.store(), know, toward=toward, readings=readings, progress=say)
     emit(output.as_json(result) if fmt == "json" else output.next_text(result))
 
 

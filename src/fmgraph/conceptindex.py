@@ -54,9 +54,9 @@ _LINKS = {
 class ConceptFacts(Protocol):
     """What a plan reads of the concept graph."""
 
-    def links(self, of: str, *, background: bool) -> ConceptLinks:
+    def links(self, of: str | None, *, background: bool) -> ConceptLinks:
         """``of``, what it requires (with ``background``, or grew out of), and their links:
-        :func:`fmgraph.graphview.concept_links` of ``of``."""
+        :func:`fmgraph.graphview.concept_links` of ``of`` (of every concept with None)."""
         ...
 
     def requires_closure(self, concepts: Collection[str]) -> set[str]:
@@ -82,7 +82,7 @@ class LiveFacts:
     def __init__(self, store: GraphStore) -> None:
         self.store = store
 
-    def links(self, of: str, *, background: bool) -> ConceptLinks:
+    def links(self, of: str | None, *, background: bool) -> ConceptLinks:
         return concept_links(self.store, of=of, background=background)
 
     def requires_closure(self, concepts: Collection[str]) -> set[str]:
@@ -147,10 +147,13 @@ class ConceptIndex:
                         frontier.append(p)
         return seen
 
-    def links(self, of: str, *, background: bool) -> ConceptLinks:
+    def links(self, of: str | None, *, background: bool) -> ConceptLinks:
         relations = ["motivatedBy", "requires"] if background else ["requires"]
         count = len(self.ids)
-        among = self._closure([self.number[of]], relations) if of in self.number else set()
+        if of is None:
+            among = set(range(count))
+        else:
+            among = self._closure([self.number[of]], relations) if of in self.number else set()
         inside = sorted(i for i in among if i < count)
         labels = {self.nodes[i]: (self.ids[i], self.labels[i]) for i in inside}
         dependents: dict[str, dict[str, str]] = {c: {} for c in labels}

@@ -14,7 +14,6 @@ from .graphview import (
     closure,
     concept_links,
     link_reasons,
-    prerequisite_graph,
 )
 from .names import resolve
 from .query import rows_over
@@ -266,29 +265,29 @@ def next_concepts(
     *,
     toward: str | None = None,
     readings: int | None = READINGS_SHOWN,
+    progress: Callable[[str], None] | None = None,
 ) -> NextResult:
     """The concepts not yet known whose prerequisites are all known (``know`` and everything
-    it requires): what can be learned next. With ``toward``, only those on its plan."""
-    named, known = known_concepts(store, know) if know else ([], set())
+    it requires): what can be learned next. With ``toward``, only those on its plan. The
+    facts come from where a plan's do (:func:`learning_plan`)."""
+    facts = concept_facts(store, readings, progress)
+    named, known = known_concepts(store, know, facts) if know else ([], set())
     goal = resolve_concept(store, toward) if toward is not None else None
-    graph = prerequisite_graph(store, of=goal)
-    first = LiveFacts(store).first_taught(list(graph))
-    ready = [
-        n for n in graph
-        if n not in known and all(p in known for p in graph.predecessors(n))
-    ]  # fmt: skip
-    ready.sort(key=lambda n: (first.get(n, "~"), graph.nodes[n]["label"].casefold()))
-    found = suggested_works(store, ready, readings)
+    links = facts.links(goal, background=False)
+    labels, prerequisites = links.labels, links.prerequisites
+    first = facts.first_taught(list(labels))
+    ready = [n for n in labels if n not in known and all(p in known for p in prerequisites[n])]
+    ready.sort(key=lambda n: (first.get(n, "~"), labels[n][1].casefold()))
+    found = facts.suggested(ready, readings)
     steps = [
         Step(
-            graph.nodes[n]["id"],
-            graph.nodes[n]["label"],
+            *labels[n],
             None,
             found[n].readings,
-            sorted(graph.nodes[p]["id"] for p in graph.predecessors(n)),
+            sorted(labels[p][0] for p in prerequisites[n]),
             found[n].discussed_by,
         )
         for n in ready
     ]
     ids = {r["c"]: r["id"] for r in rows_over(store, _IDS, named)}
-    return NextResult(sorted(ids.values()), graph.nodes[goal]["id"] if goal else None, steps)
+    return NextResult(sorted(ids.values()), labels[goal][0] if goal else None, steps)
