@@ -9,7 +9,8 @@ stores are built once (in a private cache under the work directory). Then, in ea
 command runs once as a cold process, in turn: ``python -c "import networkx"`` (the target's
 yardstick), and on each course ``fmgraph plan dpo`` with the store's concept index removed
 first (so it makes the index, as the first plan on a store does), then ``fmgraph plan dpo``,
-``fmgraph path rlhf dpo`` and ``fmgraph plan dpo --know rlhf``, which read it. With
+``fmgraph path rlhf dpo``, ``fmgraph plan dpo --know rlhf`` and
+``fmgraph next --know rlhf --toward dpo``, which read it. With
 ``--before SRC`` (a ``src`` directory of another checkout, e.g. from ``git archive``) the same
 commands run from that code too, in the same rounds, so before and after are measured side by
 side on the same machine state.
@@ -35,7 +36,12 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 BASELINE = 'python -c "import networkx"'
-COMMANDS = (["plan", "dpo"], ["path", "rlhf", "dpo"], ["plan", "dpo", "--know", "rlhf"])
+COMMANDS = (
+    ["plan", "dpo"],
+    ["path", "rlhf", "dpo"],
+    ["plan", "dpo", "--know", "rlhf"],
+    ["next", "--know", "rlhf", "--toward", "dpo"],
+)
 
 
 @dataclass
