@@ -86,7 +86,10 @@ def test_node_count_is_the_number_of_nodes_of_the_whole_graph(
 ) -> None:
     from fmgraph.graphview import node_count
 
-    assert node_count(bundled_store) == whole.number_of_nodes()
+    n = whole.number_of_nodes()
+    assert node_count(bundled_store) == n
+    # counted up to a limit: exact below it, one more than the limit above it
+    assert [node_count(bundled_store, up_to=k) for k in (n + 5, n, n - 1, 3)] == [n, n, n, 4]
 
 
 # Concepts with two of everything (definitions, topics, labels, reasons), one typed both

@@ -128,6 +128,11 @@ SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
   VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind
 }
 """
+_NODES_UP_TO = """
+SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?node WHERE {
+  VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind
+} LIMIT %d } }
+"""
 # MINUS, not FILTER NOT EXISTS: the same nodes, but Oxigraph evaluates NOT EXISTS once per
 # node (0.31 s at 1M triples) and MINUS as one anti-join (0.15 s).
 _UNIDENTIFIED_COUNT = """
@@ -138,9 +143,14 @@ SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
 """
 
 
-def node_count(store: GraphStore) -> int:
-    """How many sessions, works, concepts and topics the graph has: the nodes of full_graph."""
-    (row,) = rows(store, _NODE_COUNT)
+def node_count(store: GraphStore, up_to: int | None = None) -> int:
+    """How many sessions, works, concepts and topics the graph has: the nodes of full_graph;
+    with ``up_to``, counted no further than ``up_to + 1``, enough to tell whether the graph
+    has more (2 ms at 1M triples, where counting them all takes 40 ms)."""
+    if up_to is None:
+        (row,) = rows(store, _NODE_COUNT)
+    else:
+        (row,) = rows(store, _NODES_UP_TO % (up_to + 1))
     return int(row["n"])
 
 

@@ -368,7 +368,7 @@ def build_page(
 def explorer_page(store: GraphStore) -> Page:
     """The page ``fmgraph serve`` shows at ``/``: the whole graph, or the concept map when the
     graph has more nodes than a browser draws smoothly."""
-    return build_page(store, concepts=node_count(store) > BROWSER_NODES)
+    return build_page(store, concepts=node_count(store, up_to=BROWSER_NODES) > BROWSER_NODES)
 
 
 #: Up to this many concepts in the view, the page carries the plan of each of them (one call of
@@ -413,7 +413,7 @@ def study_data(
     }
     # Part of a graph too big to browse carries the plan of its own concept only: a plan per
     # concept of a neighbourhood would cost more than the neighbourhood.
-    small = whole or node_count(store) <= BROWSER_NODES
+    small = whole or node_count(store, up_to=BROWSER_NODES) <= BROWSER_NODES
     ids = sorted(d["id"] for _, d in view.nodes(data=True) if d.get("kind") == "concept")
     targets = ids if small and len(ids) <= PLANS_FOR_ALL else []
     focus = view.graph.get("focus")
