@@ -86,4 +86,77 @@ def test_node_count_is_the_number_of_nodes_of_the_whole_graph(
 ) -> None:
     from fmgraph.graphview import node_count
 
-    assert node_count(bundled_store) == whole.number_of_nodes()
+    n = whole.number_of_nodes()
+    assert node_count(bundled_store) == n
+    # counted up to a limit: exact below it, one more than the limit above it
+    assert [node_count(bundled_store, up_to=k) for k in (n + 5, n, n - 1, 3)] == [n, n, n, 4]
+
+
+# Concepts with two of everything (definitions, topics, labels, reasons), one typed both
+# fm:Concept and skos:Concept, and rdfs:label on many works: what makes a scan and a join
+# disagree if either loses, repeats or reorders a row.
+TWICE = """\
+@prefix fm: <https://w3id.org/fmgraph/vocab#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix g: <http://example.org/gen/> .
+g:a a fm:Concept , skos:Concept ; dcterms:identifier "a" , "a2" ;
+  skos:prefLabel "Alpha"@en , "Alpha"@fr , "Alef" ; skos:altLabel "A" , "first" ;
+  skos:definition "The first." , "Another first." ; fm:inTopic g:t1 , g:t2 .
+g:b a fm:Concept ; skos:prefLabel "Beta" ; skos:definition "The second." , "Zweite." ;
+  fm:requires g:a ; fm:hasPrerequisite g:n1 , g:n2 ; fm:inTopic g:t2 .
+g:n1 fm:prerequisite g:a ; fm:reason "because" .
+g:n2 fm:prerequisite g:a ; fm:reason "also because" .
+g:c a skos:Concept ; rdfs:label "Gamma" ; fm:requires g:a , g:b , g:elsewhere ;
+  fm:motivatedBy g:b ; fm:hasMotivation g:n3 .
+g:n3 fm:motivation g:b ; fm:reason "context" .
+g:t1 a fm:Topic ; skos:prefLabel "One" .
+g:t2 a fm:Topic ; skos:prefLabel "Two" , "Deux"@fr .
+""" + "".join(f'g:w{i} a fm:Work ; rdfs:label "Work {i}" .\n' for i in range(20))
+
+
+@pytest.mark.parametrize("data", ["bundled", "twice"])
+@pytest.mark.parametrize("background", [False, True])
+def test_the_whole_dag_read_by_scans_is_the_one_read_by_joins(
+    bundled_store: LocalStore,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    data: str,
+    background: bool,
+) -> None:
+    """Whether a view query scans its predicate or joins it with the concepts, the graph is
+    the same, to the order of its nodes and edges and the value kept of two."""
+    from fmgraph import graphview
+    from fmgraph.cache import open_store
+
+    store: GraphStore = bundled_store
+    if data == "twice":
+        directory = tmp_path_factory.mktemp("twice")
+        (directory / "twice.ttl").write_text(TWICE, encoding="utf-8")
+        store = open_store(directory)
+    scanned = prerequisite_graph(store, background=background)
+    scans = 0
+
+    def counting(store: GraphStore, sparql: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        nonlocal scans
+        scans += "?c a ?kind" not in sparql and "COUNT" not in sparql
+        return rows(store, sparql, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(graphview, "rows", counting)
+        prerequisite_graph(store, background=background)
+        assert scans >= 6  # most queries did scan
+        patch.setattr(graphview, "_SCANS", {})
+        joined = prerequisite_graph(store, background=background)
+    assert list(scanned.nodes(data=True)) == list(joined.nodes(data=True))
+    assert list(scanned.edges(data=True)) == list(joined.edges(data=True))
+    if data == "twice":
+        assert scanned.nodes[g("c")]["label"] == "Gamma"
+        assert len(scanned.edges) == 3  # c requires b, which also motivates it: requires wins
+        assert scanned.edges[g("b"), g("c")]["relation"] == "requires"
+        assert scanned.edges[g("a"), g("b")]["reason"] in {"because", "also because"}
+
+
+def g(name: str) -> str:
+    return f"http://example.org/gen/{name}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # networkx loads when a view is built: `stats` and `show` need none
@@ -128,17 +128,29 @@ SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
   VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind
 }
 """
+_NODES_UP_TO = """
+SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?node WHERE {
+  VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind
+} LIMIT %d } }
+"""
+# MINUS, not FILTER NOT EXISTS: the same nodes, but Oxigraph evaluates NOT EXISTS once per
+# node (0.31 s at 1M triples) and MINUS as one anti-join (0.15 s).
 _UNIDENTIFIED_COUNT = """
 SELECT (COUNT(DISTINCT ?node) AS ?n) WHERE {
-  VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind
-  FILTER NOT EXISTS { ?node dcterms:identifier ?id }
+  { VALUES ?kind { fm:Session fm:Work fm:Concept fm:Topic skos:Concept } ?node a ?kind }
+  MINUS { ?node dcterms:identifier ?id }
 }
 """
 
 
-def node_count(store: GraphStore) -> int:
-    """How many sessions, works, concepts and topics the graph has: the nodes of full_graph."""
-    (row,) = rows(store, _NODE_COUNT)
+def node_count(store: GraphStore, up_to: int | None = None) -> int:
+    """How many sessions, works, concepts and topics the graph has: the nodes of full_graph;
+    with ``up_to``, counted no further than ``up_to + 1``, enough to tell whether the graph
+    has more (2 ms at 1M triples, where counting them all takes 40 ms)."""
+    if up_to is None:
+        (row,) = rows(store, _NODE_COUNT)
+    else:
+        (row,) = rows(store, _NODES_UP_TO % (up_to + 1))
     return int(row["n"])
 
 
@@ -185,12 +197,13 @@ def prerequisite_graph(
     """
     if of is not None:  # the closure once, not once per query
         among = closure(store, of, background=background)
+    concepts = _AllConcepts(store) if among is None else None
 
     def query(name: str) -> list[dict[str, Any]]:
-        sparql = _CONCEPT_QUERIES[name]
         if among is None:
-            return list(rows(store, sparql % _ALL_CONCEPTS))
-        return rows_over(store, sparql % _SOME_CONCEPTS, among)
+            assert concepts is not None
+            return concepts.read(name)
+        return rows_over(store, _CONCEPT_QUERIES[name] % _SOME_CONCEPTS, among)
 
     named = _concept_names(query, aliases=True)
     definitions = {r["c"]: r["definition"] for r in query("definition")}
@@ -210,6 +223,54 @@ def prerequisite_graph(
                 reason = reasons.get((r["c"], r["p"]), "")
                 graph.add_edge(r["p"], r["c"], relation=relation, reason=reason)
     return graph
+
+
+# The predicate each whole-graph view query starts from, when the query may also be read as a
+# scan of that predicate whose rows are then kept for the concepts alone. Joined with the
+# concepts, a query looks each concept up in the store (5,000 lookups at 5,000 concepts); a
+# scan reads the predicate's triples in index order, about a third cheaper a row. So a query
+# scans when the graph holds few triples of its predicate (at most two per concept, counted
+# up to that limit): at 1M triples and 5,000 concepts the DAG's reads take 0.35 s instead of
+# 0.52 s. An id (dcterms:identifier, on every work too) is always read by the join. Rows of
+# a concept come in the same order either way (its values in index order), so the value
+# kept where a concept has two (a definition, a topic) is the same.
+_SCANS = {
+    "label": "skos:prefLabel",
+    "rdfs-label": "rdfs:label",
+    "name": "schema:name",
+    "alias": "skos:altLabel",
+    "definition": "skos:definition",
+    "topic": "fm:inTopic",
+    "requires": "fm:requires",
+    "reason": "fm:hasPrerequisite",
+    "motivatedBy": "fm:motivatedBy",
+    "motivation": "fm:hasMotivation",
+}
+_FEW = "SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?s WHERE {{ ?s {} ?o }} LIMIT {} }} }}"
+
+
+@dataclass
+class _AllConcepts:
+    """The whole graph's concepts, and their view queries read by join or by scan."""
+
+    store: GraphStore
+    nodes: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nodes = {r["c"] for r in rows(self.store, _CONCEPT_QUERIES["node"] % _ALL_CONCEPTS)}
+
+    def read(self, name: str) -> list[dict[str, Any]]:
+        """The rows of the view query ``name`` over every concept."""
+        if name == "node":
+            return [{"c": c} for c in self.nodes]
+        sparql = _CONCEPT_QUERIES[name]
+        predicate = _SCANS.get(name)
+        if predicate is not None:
+            limit = 2 * len(self.nodes)
+            (count,) = rows(self.store, _FEW.format(predicate, limit + 1))
+            if int(count["n"]) <= limit:
+                return [r for r in rows(self.store, sparql % "") if r["c"] in self.nodes]
+        return list(rows(self.store, sparql % _ALL_CONCEPTS))
 
 
 def _concept_names(

@@ -168,7 +168,12 @@ def focus_view(graph: nx.DiGraph, centre: str, depth: int = 1) -> nx.DiGraph:
 def concepts_view(prerequisites: nx.DiGraph) -> nx.DiGraph:
     """The prerequisite DAG with ``requires`` edges (dependent to prerequisite) and a ``level``
     on every concept: 0 for foundations, else one more than its deepest prerequisite."""
-    view: nx.DiGraph = prerequisites.reverse(copy=True)
+    # prerequisites.reverse(copy=True), with the attribute dicts copied rather than deep-copied
+    # (their values are strings and numbers): 0.18 s less at 5,000 concepts
+    view = nx.DiGraph()
+    view.graph.update(prerequisites.graph)
+    view.add_nodes_from((n, dict(d)) for n, d in prerequisites.nodes(data=True))
+    view.add_edges_from((v, u, dict(d)) for u, v, d in prerequisites.edges(data=True))
     for node, level in prerequisite_levels(view).items():
         view.nodes[node]["level"] = level
     view.graph["title"] = "Concept prerequisites"
@@ -228,30 +233,48 @@ def _edge_data(graph: nx.DiGraph, u: str, v: str, relation: str) -> dict[str, An
 def prerequisite_levels(graph: nx.DiGraph) -> dict[str, int]:
     """For ``requires`` edges (dependent to prerequisite): 0 for a concept that requires
     nothing, else one more than the highest level among what it requires."""
-    requires = _requires_graph(graph)
+    requires = _requires(graph)
     level: dict[str, int] = {}
-    for node in reversed(list(_topological(requires))):
-        level[node] = max(
-            (level[p] + 1 for p in requires.successors(node) if p in level), default=0
-        )
+    for node in reversed(_topological(requires)):
+        level[node] = max((level[p] + 1 for p in requires[node] if p in level), default=0)
     return level
 
 
-def _requires_graph(graph: nx.DiGraph) -> nx.DiGraph:
-    requires = nx.DiGraph()
-    requires.add_nodes_from(n for n, d in graph.nodes(data=True) if d.get("kind") == "concept")
-    requires.add_edges_from(
-        (u, v) for u, v, r in graph.edges(data="relation") if r == "requires" and u in requires
-    )
-    return requires
+def _requires(graph: nx.DiGraph) -> dict[str, list[str]]:
+    """What each concept of ``graph`` requires, in the graph's order of nodes and edges. A
+    node required that is not a concept comes after the concepts, with what it requires in
+    the edges that follow (as when this was a networkx graph, built edge by edge).
+
+    Plain dicts, not a networkx graph: building one twice per page (levels, then sizes) cost
+    0.1 s at 5,000 concepts.
+    """
+    requires: dict[str, list[str]] = {
+        n: [] for n, kind in graph.nodes(data="kind") if kind == "concept"
+    }
+    others: dict[str, list[str]] = {}
+    for u, v, relation in graph.edges(data="relation"):
+        if relation == "requires" and (u in requires or u in others):
+            (requires[u] if u in requires else others[u]).append(v)
+            if v not in requires:
+                others.setdefault(v, [])
+    return requires | others
 
 
-def _topological(graph: nx.DiGraph) -> list[str]:
-    # The data is validated acyclic; should a cycle slip through, draw it anyway rather than fail.
-    try:
-        return list(nx.topological_sort(graph))
-    except nx.NetworkXUnfeasible:
-        return list(graph)
+def _topological(requires: dict[str, list[str]]) -> list[str]:
+    """Each node before what it requires (Kahn's algorithm). For levels and "needed by" counts
+    any such order gives the same answer. The data is validated acyclic; should a cycle slip
+    through, the nodes come in their own order, to draw it anyway rather than fail."""
+    waiting = dict.fromkeys(requires, 0)
+    for prerequisites in requires.values():
+        for p in prerequisites:
+            waiting[p] += 1
+    order = [n for n, count in waiting.items() if count == 0]
+    for node in order:  # grows as it is read
+        for p in requires[node]:
+            waiting[p] -= 1
+            if waiting[p] == 0:
+                order.append(p)
+    return order if len(order) == len(requires) else list(requires)
 
 
 def dependents(graph: nx.DiGraph) -> dict[str, int]:
@@ -260,11 +283,11 @@ def dependents(graph: nx.DiGraph) -> dict[str, int]:
     One pass in topological order with an integer as a bit set per concept: near-linear for
     the graph sizes fmgraph draws, where a search from every concept would be quadratic.
     """
-    requires = _requires_graph(graph)
+    requires = _requires(graph)
     bit = {n: 1 << i for i, n in enumerate(requires)}
     needed_by = dict.fromkeys(requires, 0)
     for node in _topological(requires):
-        for prerequisite in requires.successors(node):
+        for prerequisite in requires[node]:
             needed_by[prerequisite] |= needed_by[node] | bit[node]
     return {n: needed_by[n].bit_count() for n in requires}
 
@@ -298,28 +321,31 @@ def build_page(
     ``plan``; ``sessions`` draws the whole graph and opens on the course's sessions."""
     context: nx.DiGraph | None
     target = None
+    # The whole DAG is read once: every view and the study data need it (at 5,000 concepts
+    # it is 0.5 s of store reads, and it used to be read twice).
+    dag = prerequisite_graph(store)
     if concepts:
-        view = concepts_view(prerequisite_graph(store))
+        view = concepts_view(dag)
         context = None
     elif focus is not None:
         centre = resolve(store, focus).iri
-        context = context_graph(store, neighbourhood(store, [centre], depth))
+        context = context_graph(store, neighbourhood(store, [centre], depth), dag)
         view = focus_view(context, centre, depth)
     elif path is not None:
         result = find_path(store, *path)
         steps = result.chains[0].steps
         nodes = {concept_iri(s.id) for s in steps}
         nodes |= {work_iri(r.work) for s in steps for r in s.readings}
-        context = context_graph(store, nodes)
+        context = context_graph(store, nodes, dag)
         view = path_view(context, result)
     elif plan is not None:
         goal = resolve_concept(store, plan)
         sub = prerequisite_graph(store, of=goal)
         target = sub.nodes[goal]["id"]
-        context = context_graph(store, set(sub))
+        context = context_graph(store, set(sub), dag)
         view = plan_view(sub, goal)
     else:
-        view = context = full_graph(store)
+        view = context = full_graph(store, concepts=dag)
         view.graph["title"] = "fmgraph: the course as a graph"
         view.graph["description"] = "The whole course: sessions, works, concepts and topics"
         if sessions:
@@ -332,6 +358,7 @@ def build_page(
         asked=plan,
         start="plan" if plan is not None else "sessions" if sessions else None,
         whole=context is view,
+        dag=dag,
     )
     html = render_html(view, title=title or view.graph["title"], context=context, study=study)
     whole = not concepts and focus is None and path is None and plan is None
@@ -341,7 +368,7 @@ def build_page(
 def explorer_page(store: GraphStore) -> Page:
     """The page ``fmgraph serve`` shows at ``/``: the whole graph, or the concept map when the
     graph has more nodes than a browser draws smoothly."""
-    return build_page(store, concepts=node_count(store) > BROWSER_NODES)
+    return build_page(store, concepts=node_count(store, up_to=BROWSER_NODES) > BROWSER_NODES)
 
 
 #: Up to this many concepts in the view, the page carries the plan of each of them (one call of
@@ -358,6 +385,7 @@ def study_data(
     asked: str | None = None,
     start: str | None = None,
     whole: bool = False,
+    dag: nx.DiGraph | None = None,
 ) -> dict[str, Any]:
     """What the page's study plan and sessions list read.
 
@@ -368,14 +396,16 @@ def study_data(
     it requires) is what "I know this" prunes by. ``whole`` says the view is the whole graph:
     its page lists the sessions whatever the graph's size; a page of part of a graph too big
     to browse does not. ``asked`` is the name ``target`` was given by (``--plan NAME``): its
-    plan is made from that name, as ``fmgraph plan NAME`` makes it.
+    plan is made from that name, as ``fmgraph plan NAME`` makes it. ``dag``, the whole
+    :func:`prerequisite_graph` when the caller has read it, is used instead of reading it again.
     """
     from .audit import audit
     from .output import as_json
     from .paths import learning_plan
 
     # ids as the views have them (also for concepts of a graph made without identifiers)
-    dag = prerequisite_graph(store)
+    if dag is None:
+        dag = prerequisite_graph(store)
     requires = {
         dag.nodes[c]["id"]: sorted(dag.nodes[p]["id"] for p in dag.predecessors(c))
         for c in dag
@@ -383,7 +413,7 @@ def study_data(
     }
     # Part of a graph too big to browse carries the plan of its own concept only: a plan per
     # concept of a neighbourhood would cost more than the neighbourhood.
-    small = whole or node_count(store) <= BROWSER_NODES
+    small = whole or node_count(store, up_to=BROWSER_NODES) <= BROWSER_NODES
     ids = sorted(d["id"] for _, d in view.nodes(data=True) if d.get("kind") == "concept")
     targets = ids if small and len(ids) <= PLANS_FOR_ALL else []
     focus = view.graph.get("focus")
@@ -513,12 +543,16 @@ def _works(store: GraphStore, works: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def context_graph(store: GraphStore, nodes: set[str]) -> nx.DiGraph:
+def context_graph(
+    store: GraphStore, nodes: set[str], concepts: nx.DiGraph | None = None
+) -> nx.DiGraph:
     """What a view of ``nodes`` is cut from and sized by, read from the store around them only:
     the nodes and everything one link away with every relation between them, so each node of
-    the view has its whole graph's links (sizes, "read in"), and the whole prerequisite DAG,
-    so "needed by" counts are those of the whole graph."""
-    concepts = prerequisite_graph(store)
+    the view has its whole graph's links (sizes, "read in"), and the whole prerequisite DAG
+    (``concepts`` when the caller has read it), so "needed by" counts are those of the whole
+    graph."""
+    if concepts is None:
+        concepts = prerequisite_graph(store)
     graph = full_graph(store, neighbourhood(store, nodes, 1), concepts)
     add_prerequisites(graph, concepts)
     return graph
