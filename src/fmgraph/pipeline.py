@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, Quad, RdfFormat, Store, parse
 
@@ -23,11 +24,14 @@ from .model import Catalog
 from .resources import ontology_dir
 from .store import SNAPSHOT
 
+if TYPE_CHECKING:
+    from .build import Statement
+
 Progress = Callable[[str], None]
 
 SHACL_BUILD_LIMIT = 50_000  # catalog triples checked with pySHACL at build time
 SNAPSHOT_LIMIT = 100_000  # triples; above this, opening the database is the faster way in
-BULK_BATCH = 50_000  # quads handed to the store at once
+BULK_BATCH = 100_000  # statements (or lines of a file) handed to the store at once
 #: The longest literal (UTF-8 bytes) a build accepts. Oxigraph's parsers hold one statement in
 #: a buffer of at most 16 MiB: a longer literal loads, and then every reading of the snapshot
 #: fails. Half of it leaves room for escapes (each at most doubles a byte) and the IRIs.
@@ -46,14 +50,14 @@ class Built:
 def build_store(data_dir: Path, target: Path, progress: Progress | None = None) -> Built:
     """Load, check and write the graph of ``data_dir`` into the empty directory ``target``.
 
-    The directory's RDF files load in the background while the YAML is read; then catalog
-    statements stream into the store as quads. SHACL runs here on catalogs of up to
+    The directory's RDF files load in the background while the YAML is read; then the catalog's
+    statements stream into the store as N-Triples text. SHACL runs here on catalogs of up to
     ``SHACL_BUILD_LIMIT`` triples; a larger one is checked structurally by the loader, and in
     full by ``fmgraph validate``, so a big build is not held in one in-memory rdflib graph.
     The store is closed when this returns. Raises DataError for bad data, OSError when the
     store cannot be written.
     """
-    from .build import catalog_quads
+    from .build import catalog_statements, ntriples_lines, statement_triple
     from .loader import load_catalog
     from .validate import shacl_problems
 
@@ -69,12 +73,12 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
             catalog = load_catalog(data_dir)
         say(f"loaded {len(catalog.works)} works, {len(catalog.concepts)} concepts, "
             f"{len(catalog.sessions)} sessions")  # fmt: skip
-        stream = catalog_quads(catalog)
+        stream = catalog_statements(catalog)
         if any(_size(p) > MAX_LITERAL_BYTES for p in reads):
             stream = _literals_checked(stream, catalog)
         head = list(itertools.islice(stream, SHACL_BUILD_LIMIT + 1))
         if len(head) <= SHACL_BUILD_LIMIT:
-            problems = shacl_problems([q.triple for q in head], catalog)
+            problems = shacl_problems([statement_triple(s) for s in head], catalog)
             if problems:
                 raise DataError(problems)
         else:
@@ -82,8 +86,13 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
         rdf_files.finish()
         reads.update(rdf_files.reads)
         say("writing the catalogue")
-        statements = (q for q, _ in zip(itertools.chain(head, stream), count, strict=False))
-        _extend_in_batches(store, statements)
+        statements = (s for s, _ in zip(itertools.chain(head, stream), count, strict=False))
+        # N-Triples text, not pyoxigraph Quads: for the 622k catalogue statements of the 1M
+        # synthetic course, the lines cost 0.6 CPU-s to write, the Quads 1.6 s to make and
+        # 1.8 s more for the store to convert (bench/bench_build.py has the whole build).
+        lines = ntriples_lines(statements)
+        while batch := list(itertools.islice(lines, BULK_BATCH)):
+            store.bulk_load(input="".join(batch).encode(), format=RdfFormat.N_TRIPLES)
         store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
         store.flush()
         total = len(store)
@@ -109,19 +118,19 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _literals_checked(quads: Iterator[Quad], catalog: Catalog) -> Iterator[Quad]:
-    """``quads``, failing on a literal over ``MAX_LITERAL_BYTES`` with the entry that holds it
-    (only run when a data file is big enough to hold one)."""
+def _literals_checked(statements: Iterator[Statement], catalog: Catalog) -> Iterator[Statement]:
+    """``statements``, failing on a literal over ``MAX_LITERAL_BYTES`` with the entry that
+    holds it (only run when a data file is big enough to hold one)."""
     from .validate import source_of
 
-    for quad in quads:
-        value = quad.object
-        if isinstance(value, Literal) and len(value.value) * 4 > MAX_LITERAL_BYTES:
-            size = len(value.value.encode())
+    for statement in statements:
+        subject, _, value, datatype = statement
+        if datatype is not None and len(value) * 4 > MAX_LITERAL_BYTES:
+            size = len(value.encode())
             if size > MAX_LITERAL_BYTES:
-                source, entry = source_of(catalog, str(quad.subject))
+                source, entry = source_of(catalog, subject)
                 raise DataError([literal_too_long(source.file, source.line, entry, size)])
-        yield quad
+        yield statement
 
 
 def literal_too_long(file: str, line: int | None, entry: str | None, size: int | None) -> Problem:
