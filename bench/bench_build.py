@@ -17,7 +17,8 @@ writes a database). The build's steps come from its progress messages. With ``--
 
 **Snapshot.** For each of ``--snapshot-sizes``, a synthetic course is built twice: with the
 N-Quads snapshot a small store keeps beside its database, and without it. In each round
-``fmgraph path rlhf dpo`` and ``fmgraph show dpo`` run cold against both, in turn, so the cost
+``fmgraph path rlhf dpo``, ``fmgraph show dpo`` and ``fmgraph stats`` (which reads every
+triple) run cold against both, in turn, so the cost
 of loading the snapshot into memory is set against opening the database read-only.
 
 Each child's wall time is taken around it, its CPU time (user + system) and peak resident set
@@ -242,7 +243,7 @@ def bench_build(args: argparse.Namespace) -> None:
 def bench_snapshot(args: argparse.Namespace) -> None:
     sizes = [int(x) for x in args.snapshot_sizes.split(",")]
     kinds = {"snapshot": str(10**9), "database": "0"}  # SNAPSHOT_LIMIT of each build
-    commands = {"path": ["path", "rlhf", "dpo"], "show": ["show", "dpo"]}
+    commands = {"path": ["path", "rlhf", "dpo"], "show": ["show", "dpo"], "stats": ["stats"]}
     cells: dict[tuple[int, str, str], Samples] = {}
     plan = []
     for size in sizes:
@@ -266,6 +267,9 @@ def bench_snapshot(args: argparse.Namespace) -> None:
         for key, command, env in plan:
             cells[key].add(*run(command, env)[:3], {})
         say(f"snapshot round {i + 1}/{args.snapshot_rounds} done")
+    for _, _, env in plan:  # a second store means a rebuild: the code changed during the run
+        if len(list(Path(env["FMGRAPH_CACHE_DIR"], "stores").iterdir())) != 1:
+            raise SystemExit(f"{env['FMGRAPH_CACHE_DIR']}: rebuilt during the run; run again")
     print(f"## Cold commands: snapshot against database, {args.snapshot_rounds} rounds\n")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average (1 min) "
           f"{min(loads):.2f}-{max(loads):.2f} over the rounds\n")  # fmt: skip
