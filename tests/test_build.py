@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Triple
@@ -85,3 +86,119 @@ def test_whole_graph_shacl_checks_name_the_culprits(tiny_copy: Path) -> None:
     discusses = next(p for m, p in problems.items() if "does not list it with fm:discusses" in m)
     assert work.value in discusses.message and discusses.entry == "concept 'dpo'"
     assert any("lists itself in fm:requires" in m for m in problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# The N-Triples text a build hands the store, against pyoxigraph's own terms and serializer
+
+NASTY = [
+    'say "hi"',
+    "back\\slash \\n \\u0022 not escapes",
+    "new\nline",
+    "carriage\rreturn",
+    "tab\tbell\x07 backspace\b form\f",
+    "nul\x00 unit\x1f del\x7f",
+    "line\u2028separator, bom\ufeff, nbsp\u00a0",
+    "non-BMP \U0001f600 \U00010348 𝔘",
+    "ünïcödé <tag> & {braces} | ^ `",
+    "",
+    " ",
+    '"',
+    "\\",
+    '\\"',
+    "ends in a backslash\\",
+]
+
+
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+@pytest.mark.parametrize("datatype", [None, XSD.integer, ""], ids=["iri", "typed", "plain"])
+def test_a_term_is_written_as_pyoxigraph_writes_it(value: str, datatype: str | None) -> None:
+    from pyoxigraph import RdfFormat, serialize
+
+    from fmgraph.build import ntriples_lines, statement_triple
+
+    if datatype is None:  # an IRI: only valid ones reach the writer
+        value = "https://example.org/" + quote(value, safe="/:") + "/é\U0001f600?q=%20"
+    statement = ("https://example.org/s", "https://example.org/p", value, datatype)
+    (line,) = ntriples_lines([statement])
+    expected = serialize([statement_triple(statement)], format=RdfFormat.N_TRIPLES)
+    assert line.encode() == expected
+
+
+def test_an_iri_the_grammar_forbids_is_written_with_uchar_escapes() -> None:
+    from fmgraph.build import ntriples_term
+
+    assert ntriples_term('a b<>"{}|^`\\\x00', None) == (
+        "<a\\u0020b\\u003C\\u003E\\u0022\\u007B\\u007D\\u007C\\u005E\\u0060\\u005C\\u0000>"
+    )
+
+
+def _data_directories() -> list[Path]:
+    from fmgraph.resources import data_dir
+
+    fixtures = Path(__file__).parent / "fixtures"
+    found = [data_dir(), fixtures / "tiny", fixtures / "curriculum", fixtures / "render-xss"]
+    return [d for d in found if list(d.glob("*.yaml"))]
+
+
+@pytest.mark.parametrize("data", _data_directories(), ids=lambda d: d.name)
+def test_the_n_triples_text_and_the_terms_state_the_same_graph(data: Path) -> None:
+    from pyoxigraph import RdfFormat, parse, serialize
+
+    from fmgraph.build import catalog_statements, ntriples_lines
+
+    catalog = load_catalog(data)
+    text = "".join(ntriples_lines(catalog_statements(catalog))).encode()
+    triples = list(catalog_triples(catalog))
+    assert [q.triple for q in parse(text, format=RdfFormat.N_TRIPLES)] == triples
+    assert text == serialize(triples, format=RdfFormat.N_TRIPLES)  # line for line
+
+
+def test_a_catalog_with_nasty_strings_reads_back_the_same(tiny_copy: Path) -> None:
+    from pyoxigraph import RdfFormat, parse
+
+    from fmgraph.build import catalog_statements, ntriples_lines
+
+    catalog = load_catalog(tiny_copy)
+    for work, value in zip(catalog.works.values(), NASTY[:-1], strict=False):
+        work.title = value or "x"
+        work.authors = [value, value[::-1]]
+        work.description = value
+    text = "".join(ntriples_lines(catalog_statements(catalog))).encode()
+    assert list(parse(text, format=RdfFormat.N_TRIPLES)) == list(catalog_quads(catalog))
+
+
+@pytest.mark.parametrize("data", _data_directories(), ids=lambda d: d.name)
+def test_a_built_store_holds_what_the_quads_would_have_written(data: Path, tmp_path: Path) -> None:
+    """The build hands the store N-Triples text; the same store made from pyoxigraph quads
+    (the build's old route) holds the very same quads."""
+    from pyoxigraph import RdfFormat, Store
+
+    from fmgraph.files import data_files
+    from fmgraph.pipeline import build_store
+    from fmgraph.resources import ontology_dir
+
+    target = tmp_path / "store"
+    target.mkdir()
+    build_store(data, target)
+    built = Store.read_only(str(target))
+    expected = Store()
+    expected.bulk_extend(catalog_quads(load_catalog(data)))
+    expected.load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
+    for path in data_files(data):
+        if path.suffix in (".nt", ".nq", ".ttl"):
+            expected.load(path=str(path))
+    assert set(built) == set(expected)
+    assert len(built) == len(expected)
+
+
+def test_an_invalid_url_in_a_catalog_names_its_work(tiny_copy: Path) -> None:
+    from fmgraph.build import catalog_statements
+    from fmgraph.errors import DataError
+
+    catalog = load_catalog(tiny_copy)
+    catalog.works["attention-notes"].urls = ["https://example.org/a b"]
+    with pytest.raises(DataError) as info:
+        list(catalog_statements(catalog))
+    (problem,) = info.value.problems
+    assert problem.entry == "work 'attention-notes'" and "invalid URL" in problem.message

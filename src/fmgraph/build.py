@@ -1,12 +1,17 @@
-"""Turn a :class:`~fmgraph.model.Catalog` into RDF triples (pyoxigraph terms).
+"""Turn a :class:`~fmgraph.model.Catalog` into RDF statements.
 
-The triples come out in a fixed order, so the same data always gives the same graph, and
+The statements come out in a fixed order, so the same data always gives the same graph, and
 the entailments SPARQL users rely on (``fm:reading``, ``fm:discusses``) are materialized here.
+Each is a plain tuple of strings (:data:`Statement`), written out one of two ways: as
+N-Triples text (:func:`ntriples_lines`), which is how a build hands them to the store, or as
+pyoxigraph terms (:func:`catalog_triples`), which is what SHACL and Python callers read. The
+two give the same graph (``tests/test_build.py`` compares them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad, Triple
 
@@ -34,134 +39,143 @@ from .vocab import (
     work_iri,
 )
 
-Terms = tuple[NamedNode, NamedNode, NamedNode | Literal]
+#: (subject IRI, predicate IRI, object, datatype): the object is an IRI when the datatype is
+#: None, else a literal's lexical form, of datatype xsd:string when the datatype is "".
+#: Subjects and predicates are minted by :mod:`fmgraph.vocab` (their variable parts
+#: percent-encoded), so they hold no character N-Triples would have to escape.
+Statement = tuple[str, str, str, str | None]
 
-_TYPE = NamedNode(RDF.type)
-_IN_SCHEME = NamedNode(SKOS.inScheme)
-_PREF = NamedNode(SKOS.prefLabel)
-_IDENT = NamedNode(DCTERMS.identifier)
+_TYPE = RDF.type
+_IN_SCHEME = SKOS.inScheme
+_PREF = SKOS.prefLabel
+_IDENT = DCTERMS.identifier
+_STRING = ""  # the datatype of a plain literal (xsd:string)
 
 
-def _lit(value: str | int, datatype: str | None = None) -> Literal:
-    return Literal(str(value), datatype=NamedNode(datatype)) if datatype else Literal(str(value))
+def _url(url: str) -> str:
+    """``url`` checked as an IRI (ValueError if it is not one): the only IRI a data file writes
+    whole rather than having :mod:`fmgraph.vocab` mint it."""
+    NamedNode(url)
+    return url
 
 
-def _topic(t: Topic) -> Iterator[Terms]:
-    s = NamedNode(topic_iri(t.id))
-    yield (s, _TYPE, NamedNode(FM.Topic))
-    yield (s, _IDENT, _lit(t.id))
-    yield (s, _PREF, _lit(t.label))
-    yield (s, _IN_SCHEME, NamedNode(TOPIC_SCHEME))
+def _topic(t: Topic) -> Iterator[Statement]:
+    s = topic_iri(t.id)
+    yield (s, _TYPE, FM.Topic, None)
+    yield (s, _IDENT, t.id, _STRING)
+    yield (s, _PREF, t.label, _STRING)
+    yield (s, _IN_SCHEME, TOPIC_SCHEME, None)
     if t.definition:
-        yield (s, NamedNode(SKOS.definition), _lit(t.definition))
+        yield (s, SKOS.definition, t.definition, _STRING)
 
 
-def _concept(c: Concept) -> Iterator[Terms]:
-    s = NamedNode(concept_iri(c.id))
-    yield (s, _TYPE, NamedNode(FM.Concept))
-    yield (s, _IDENT, _lit(c.id))
-    yield (s, _PREF, _lit(c.label))
+def _concept(c: Concept) -> Iterator[Statement]:
+    s = concept_iri(c.id)
+    yield (s, _TYPE, FM.Concept, None)
+    yield (s, _IDENT, c.id, _STRING)
+    yield (s, _PREF, c.label, _STRING)
     for alias in c.aliases:
-        yield (s, NamedNode(SKOS.altLabel), _lit(alias))
-    yield (s, NamedNode(SKOS.definition), _lit(c.definition))
-    yield (s, _IN_SCHEME, NamedNode(CONCEPT_SCHEME))
-    yield (s, NamedNode(FM.inTopic), NamedNode(topic_iri(c.topic)))
+        yield (s, SKOS.altLabel, alias, _STRING)
+    yield (s, SKOS.definition, c.definition, _STRING)
+    yield (s, _IN_SCHEME, CONCEPT_SCHEME, None)
+    yield (s, FM.inTopic, topic_iri(c.topic), None)
     for p in c.requires:
-        node = NamedNode(prerequisite_iri(c.id, p.concept))
-        yield (s, NamedNode(FM.requires), NamedNode(concept_iri(p.concept)))
-        yield (s, NamedNode(FM.hasPrerequisite), node)
-        yield (node, _TYPE, NamedNode(FM.Prerequisite))
-        yield (node, NamedNode(FM.dependent), s)
-        yield (node, NamedNode(FM.prerequisite), NamedNode(concept_iri(p.concept)))
-        yield (node, NamedNode(FM.reason), _lit(p.reason))
+        node = prerequisite_iri(c.id, p.concept)
+        yield (s, FM.requires, concept_iri(p.concept), None)
+        yield (s, FM.hasPrerequisite, node, None)
+        yield (node, _TYPE, FM.Prerequisite, None)
+        yield (node, FM.dependent, s, None)
+        yield (node, FM.prerequisite, concept_iri(p.concept), None)
+        yield (node, FM.reason, p.reason, _STRING)
     for m in c.motivated_by:
-        node = NamedNode(motivation_iri(c.id, m.concept))
-        yield (s, NamedNode(FM.motivatedBy), NamedNode(concept_iri(m.concept)))
-        yield (s, NamedNode(FM.hasMotivation), node)
-        yield (node, _TYPE, NamedNode(FM.Motivation))
-        yield (node, NamedNode(FM.dependent), s)
-        yield (node, NamedNode(FM.motivation), NamedNode(concept_iri(m.concept)))
-        yield (node, NamedNode(FM.reason), _lit(m.reason))
+        node = motivation_iri(c.id, m.concept)
+        yield (s, FM.motivatedBy, concept_iri(m.concept), None)
+        yield (s, FM.hasMotivation, node, None)
+        yield (node, _TYPE, FM.Motivation, None)
+        yield (node, FM.dependent, s, None)
+        yield (node, FM.motivation, concept_iri(m.concept), None)
+        yield (node, FM.reason, m.reason, _STRING)
     for broader in c.broader:  # skos:narrower is written out too, as SKOS readers expect
-        yield (s, NamedNode(SKOS.broader), NamedNode(concept_iri(broader)))
-        yield (NamedNode(concept_iri(broader)), NamedNode(SKOS.narrower), s)
+        yield (s, SKOS.broader, concept_iri(broader), None)
+        yield (concept_iri(broader), SKOS.narrower, s, None)
 
 
-def _work(w: Work) -> Iterator[Terms]:
-    s = NamedNode(work_iri(w.id))
-    yield (s, _TYPE, NamedNode(FM.Work))
-    yield (s, _TYPE, NamedNode(WORK_KINDS[w.kind]))
-    yield (s, _IDENT, _lit(w.id))
-    yield (s, NamedNode(DCTERMS.title), _lit(w.title))
+def _work(w: Work) -> Iterator[Statement]:
+    s = work_iri(w.id)
+    yield (s, _TYPE, FM.Work, None)
+    yield (s, _TYPE, WORK_KINDS[w.kind], None)
+    yield (s, _IDENT, w.id, _STRING)
+    yield (s, DCTERMS.title, w.title, _STRING)
     if w.arxiv:
-        yield (s, NamedNode(FM.arxivId), _lit(w.arxiv))
+        yield (s, FM.arxivId, w.arxiv, _STRING)
     for url in w.urls:
-        yield (s, NamedNode(SCHEMA.url), NamedNode(url))
+        yield (s, SCHEMA.url, _url(url), None)
     if w.year is not None:
-        yield (s, NamedNode(DCTERMS.issued), _lit(f"{w.year:04d}", XSD.gYear))
+        yield (s, DCTERMS.issued, f"{w.year:04d}", XSD.gYear)
     for position, author in enumerate(w.authors, start=1):
-        node = NamedNode(authorship_iri(w.id, position))
-        yield (s, NamedNode(DCTERMS.creator), _lit(author))
-        yield (s, NamedNode(FM.authorship), node)
-        yield (node, _TYPE, NamedNode(FM.Authorship))
-        yield (node, NamedNode(FM.position), _lit(position, XSD.integer))
-        yield (node, NamedNode(FM.authorName), _lit(author))
+        node = authorship_iri(w.id, position)
+        yield (s, DCTERMS.creator, author, _STRING)
+        yield (s, FM.authorship, node, None)
+        yield (node, _TYPE, FM.Authorship, None)
+        yield (node, FM.position, str(position), XSD.integer)
+        yield (node, FM.authorName, author, _STRING)
     if w.authors_truncated:
-        yield (s, NamedNode(FM.authorsTruncated), _lit("true", XSD.boolean))
+        yield (s, FM.authorsTruncated, "true", XSD.boolean)
     if w.doi:
-        yield (s, NamedNode(FM.doi), _lit(w.doi))
+        yield (s, FM.doi, w.doi, _STRING)
     if w.description:
-        yield (s, NamedNode(DCTERMS.description), _lit(w.description))
+        yield (s, DCTERMS.description, w.description, _STRING)
     # Super-properties are written out: introduces ⊂ teaches ⊂ discusses, uses ⊂ discusses.
     for concept_id in w.introduces:
-        yield (s, NamedNode(FM.introduces), NamedNode(concept_iri(concept_id)))
+        yield (s, FM.introduces, concept_iri(concept_id), None)
     for concept_id in dict.fromkeys(w.introduces + w.teaches):
-        yield (s, NamedNode(FM.teaches), NamedNode(concept_iri(concept_id)))
+        yield (s, FM.teaches, concept_iri(concept_id), None)
     for concept_id in w.uses:
-        yield (s, NamedNode(FM.uses), NamedNode(concept_iri(concept_id)))
+        yield (s, FM.uses, concept_iri(concept_id), None)
     for concept_id in dict.fromkeys(w.introduces + w.teaches + w.uses + w.discusses):
-        yield (s, NamedNode(FM.discusses), NamedNode(concept_iri(concept_id)))
+        yield (s, FM.discusses, concept_iri(concept_id), None)
     for cited in w.cites:
-        yield (s, NamedNode(CITO.cites), NamedNode(work_iri(cited)))
+        yield (s, CITO.cites, work_iri(cited), None)
 
 
-def _session(x: Session) -> Iterator[Terms]:
-    s = NamedNode(session_iri(x.code))
-    yield (s, _TYPE, NamedNode(FM.Session))
-    yield (s, _IDENT, _lit(x.code))
-    yield (s, NamedNode(DCTERMS.title), _lit(x.title))
+def _session(x: Session) -> Iterator[Statement]:
+    s = session_iri(x.code)
+    yield (s, _TYPE, FM.Session, None)
+    yield (s, _IDENT, x.code, _STRING)
+    yield (s, DCTERMS.title, x.title, _STRING)
     if x.date is not None:
-        yield (s, NamedNode(DCTERMS.date), _lit(x.date.isoformat(), XSD.date))
+        yield (s, DCTERMS.date, x.date.isoformat(), XSD.date)
     if x.collection:
-        c = NamedNode(collection_iri(x.collection))
-        yield (s, NamedNode(FM.inCollection), c)
-        yield (c, _TYPE, NamedNode(FM.Collection))
-        yield (c, _IDENT, _lit(x.collection))
-        yield (c, _PREF, _lit(x.collection))
+        c = collection_iri(x.collection)
+        yield (s, FM.inCollection, c, None)
+        yield (c, _TYPE, FM.Collection, None)
+        yield (c, _IDENT, x.collection, _STRING)
+        yield (c, _PREF, x.collection, _STRING)
     for topic_id in x.topics:
-        yield (s, NamedNode(FM.hasTopic), NamedNode(topic_iri(topic_id)))
+        yield (s, FM.hasTopic, topic_iri(topic_id), None)
     for concept_id in x.assumes:
-        yield (s, NamedNode(FM.assumes), NamedNode(concept_iri(concept_id)))
+        yield (s, FM.assumes, concept_iri(concept_id), None)
     role_property = {"required": FM.requiredReading, "further": FM.furtherReading}
     for position, role, work_id in x.readings():
-        work = NamedNode(work_iri(work_id))
-        reading = NamedNode(reading_iri(x.code, position))
-        yield (s, NamedNode(role_property[role]), work)
-        yield (s, NamedNode(FM.reading), work)
-        yield (s, NamedNode(FM.hasReading), reading)
-        yield (reading, _TYPE, NamedNode(FM.Reading))
-        yield (reading, NamedNode(FM.session), s)
-        yield (reading, NamedNode(FM.work), work)
-        yield (reading, NamedNode(FM.position), _lit(position, XSD.integer))
-        yield (reading, NamedNode(FM.role), _lit(role))
+        work = work_iri(work_id)
+        reading = reading_iri(x.code, position)
+        yield (s, role_property[role], work, None)
+        yield (s, FM.reading, work, None)
+        yield (s, FM.hasReading, reading, None)
+        yield (reading, _TYPE, FM.Reading, None)
+        yield (reading, FM.session, s, None)
+        yield (reading, FM.work, work, None)
+        yield (reading, FM.position, str(position), XSD.integer)
+        yield (reading, FM.role, role, _STRING)
 
 
-def _statements(catalog: Catalog) -> Iterator[Terms]:
-    """Every statement the catalog makes, as term tuples, in a deterministic order."""
-    yield (NamedNode(CONCEPT_SCHEME), _TYPE, NamedNode(SKOS.ConceptScheme))
-    yield (NamedNode(CONCEPT_SCHEME), _PREF, _lit("fmgraph concepts"))
-    yield (NamedNode(TOPIC_SCHEME), _TYPE, NamedNode(SKOS.ConceptScheme))
-    yield (NamedNode(TOPIC_SCHEME), _PREF, _lit("fmgraph topics"))
+def catalog_statements(catalog: Catalog) -> Iterator[Statement]:
+    """Every statement the catalog makes, in a deterministic order; a URL that is not an IRI
+    raises DataError naming its work."""
+    yield (CONCEPT_SCHEME, _TYPE, SKOS.ConceptScheme, None)
+    yield (CONCEPT_SCHEME, _PREF, "fmgraph concepts", _STRING)
+    yield (TOPIC_SCHEME, _TYPE, SKOS.ConceptScheme, None)
+    yield (TOPIC_SCHEME, _PREF, "fmgraph topics", _STRING)
     for topic in catalog.topics.values():
         yield from _topic(topic)
     for concept in catalog.concepts.values():
@@ -181,14 +195,74 @@ def _statements(catalog: Catalog) -> Iterator[Terms]:
         yield from _session(session)
 
 
+# ---------------------------------------------------------------------------------------------
+# As N-Triples text
+
+#: What N-Triples must or should escape. A literal may not hold `"`, `\`, LF or CR as they
+#: are; the other C0 controls and DEL are escaped too, as Oxigraph's own serializer does, so a
+#: line reads the same as Oxigraph writes it. An IRIREF may hold none of these characters.
+_LITERAL_ESCAPED = re.compile(r'[\x00-\x1f"\\\x7f]')
+_IRI_ESCAPED = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+_ECHAR = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
+          "\f": "\\f"}  # fmt: skip
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ECHAR.get(char) or f"\\u{ord(char):04X}"
+
+
+def _uchar(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04X}"  # an IRIREF allows no ECHAR
+
+
+def ntriples_term(value: str, datatype: str | None) -> str:
+    """The object of a :data:`Statement` as an N-Triples term: ``<value>`` when ``datatype``
+    is None, else a literal, escaped as the N-Triples grammar requires."""
+    if datatype is None:
+        if _IRI_ESCAPED.search(value) is not None:  # cannot happen with a checked IRI
+            value = _IRI_ESCAPED.sub(_uchar, value)
+        return f"<{value}>"
+    if _LITERAL_ESCAPED.search(value) is not None:
+        value = _LITERAL_ESCAPED.sub(_escape, value)
+    return f'"{value}"^^<{datatype}>' if datatype else f'"{value}"'
+
+
+def ntriples_lines(statements: Iterable[Statement]) -> Iterator[str]:
+    """Each statement as one line of N-Triples (with its newline), in Oxigraph's canonical
+    form."""
+    term = ntriples_term
+    for s, p, o, datatype in statements:
+        yield f"<{s}> <{p}> {term(o, datatype)} .\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# As pyoxigraph terms
+
+
+def _terms(statement: Statement) -> tuple[NamedNode, NamedNode, NamedNode | Literal]:
+    s, p, o, datatype = statement
+    if datatype is None:
+        value: NamedNode | Literal = NamedNode(o)
+    elif datatype:
+        value = Literal(o, datatype=NamedNode(datatype))
+    else:
+        value = Literal(o)
+    return NamedNode(s), NamedNode(p), value
+
+
+def statement_triple(statement: Statement) -> Triple:
+    """One statement as a pyoxigraph triple."""
+    return Triple(*_terms(statement))
+
+
 def catalog_triples(catalog: Catalog) -> Iterator[Triple]:
     """Every triple the catalog states, in a deterministic order; bad URLs raise DataError."""
-    for terms in _statements(catalog):
-        yield Triple(*terms)
+    for statement in catalog_statements(catalog):
+        yield Triple(*_terms(statement))
 
 
 def catalog_quads(catalog: Catalog) -> Iterator[Quad]:
-    """The same statements as quads of the default graph, as a store takes them: made
-    directly, which halves what turning each triple into a quad would cost."""
-    for terms in _statements(catalog):
-        yield Quad(*terms)
+    """The same statements as quads of the default graph."""
+    for statement in catalog_statements(catalog):
+        yield Quad(*_terms(statement))

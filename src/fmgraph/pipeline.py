@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, Quad, RdfFormat, Store, parse
 
@@ -23,11 +24,20 @@ from .model import Catalog
 from .resources import ontology_dir
 from .store import SNAPSHOT
 
+if TYPE_CHECKING:
+    from .build import Statement
+
 Progress = Callable[[str], None]
 
 SHACL_BUILD_LIMIT = 50_000  # catalog triples checked with pySHACL at build time
-SNAPSHOT_LIMIT = 100_000  # triples; above this, opening the database is the faster way in
-BULK_BATCH = 50_000  # quads handed to the store at once
+#: Triples up to which a store also keeps an N-Quads snapshot that commands load into memory.
+#: Measured (bench/bench_build.py, cold `path`, `show`, `stats`, CPU time, snapshot ÷ opening
+#: the database read-only): 0.96-0.98x at 2k triples, 0.99-1.01x at 5k, 1.05-1.06x at 10k,
+#: 1.17-1.21x at 20k, 1.54-1.73x at 50k, 1.95-2.45x at 84k. Up to 10k the two cost the same
+#: within 6%, and the in-memory copy answers each query of a long-running process faster
+#: (on the bundled course, a GROUP BY 0.26 ms against 1.7 ms, a lookup 26 against 34 µs).
+SNAPSHOT_LIMIT = 10_000
+BULK_BATCH = 100_000  # statements (or lines of a file) handed to the store at once
 #: The longest literal (UTF-8 bytes) a build accepts. Oxigraph's parsers hold one statement in
 #: a buffer of at most 16 MiB: a longer literal loads, and then every reading of the snapshot
 #: fails. Half of it leaves room for escapes (each at most doubles a byte) and the IRIs.
@@ -46,14 +56,14 @@ class Built:
 def build_store(data_dir: Path, target: Path, progress: Progress | None = None) -> Built:
     """Load, check and write the graph of ``data_dir`` into the empty directory ``target``.
 
-    The directory's RDF files load in the background while the YAML is read; then catalog
-    statements stream into the store as quads. SHACL runs here on catalogs of up to
+    The directory's RDF files load in the background while the YAML is read; then the catalog's
+    statements stream into the store as N-Triples text. SHACL runs here on catalogs of up to
     ``SHACL_BUILD_LIMIT`` triples; a larger one is checked structurally by the loader, and in
     full by ``fmgraph validate``, so a big build is not held in one in-memory rdflib graph.
     The store is closed when this returns. Raises DataError for bad data, OSError when the
     store cannot be written.
     """
-    from .build import catalog_quads
+    from .build import catalog_statements, ntriples_lines, statement_triple
     from .loader import load_catalog
     from .validate import shacl_problems
 
@@ -69,12 +79,12 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
             catalog = load_catalog(data_dir)
         say(f"loaded {len(catalog.works)} works, {len(catalog.concepts)} concepts, "
             f"{len(catalog.sessions)} sessions")  # fmt: skip
-        stream = catalog_quads(catalog)
+        stream = catalog_statements(catalog)
         if any(_size(p) > MAX_LITERAL_BYTES for p in reads):
             stream = _literals_checked(stream, catalog)
         head = list(itertools.islice(stream, SHACL_BUILD_LIMIT + 1))
         if len(head) <= SHACL_BUILD_LIMIT:
-            problems = shacl_problems([q.triple for q in head], catalog)
+            problems = shacl_problems([statement_triple(s) for s in head], catalog)
             if problems:
                 raise DataError(problems)
         else:
@@ -82,16 +92,22 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
         rdf_files.finish()
         reads.update(rdf_files.reads)
         say("writing the catalogue")
-        statements = (q for q, _ in zip(itertools.chain(head, stream), count, strict=False))
-        _extend_in_batches(store, statements)
+        statements = (s for s, _ in zip(itertools.chain(head, stream), count, strict=False))
+        # N-Triples text, not pyoxigraph Quads: for the 622k catalogue statements of the 1M
+        # synthetic course, the lines cost 0.6 CPU-s to write, the Quads 1.6 s to make and
+        # 1.8 s more for the store to convert (bench/bench_build.py has the whole build).
+        lines = ntriples_lines(statements)
+        while batch := list(itertools.islice(lines, BULK_BATCH)):
+            store.bulk_load(input="".join(batch).encode(), format=RdfFormat.N_TRIPLES)
         store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
         store.flush()
         total = len(store)
         if total <= SNAPSHOT_LIMIT:
             store.dump(str(target / SNAPSHOT), format=RdfFormat.N_QUADS)
         else:
-            # Compacting the files the bulk loader wrote halves the cost of every later read
-            # (a full scan at 1M triples: 7.7 s -> 3.3 s) for 0.75 s of build.
+            # Compacting the files the bulk loader wrote makes every later read cheaper, for
+            # 0.7-0.9 CPU-s of build at 1M triples: cold `path` 0.13 -> 0.11 CPU-s, `show`
+            # 0.15 -> 0.12, `stats` 1.11 -> 0.75 (medians of 5 interleaved runs, 2026-12-02).
             say("compacting the store")
             store.optimize()
         del store
@@ -109,19 +125,19 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _literals_checked(quads: Iterator[Quad], catalog: Catalog) -> Iterator[Quad]:
-    """``quads``, failing on a literal over ``MAX_LITERAL_BYTES`` with the entry that holds it
-    (only run when a data file is big enough to hold one)."""
+def _literals_checked(statements: Iterator[Statement], catalog: Catalog) -> Iterator[Statement]:
+    """``statements``, failing on a literal over ``MAX_LITERAL_BYTES`` with the entry that
+    holds it (only run when a data file is big enough to hold one)."""
     from .validate import source_of
 
-    for quad in quads:
-        value = quad.object
-        if isinstance(value, Literal) and len(value.value) * 4 > MAX_LITERAL_BYTES:
-            size = len(value.value.encode())
+    for statement in statements:
+        subject, _, value, datatype = statement
+        if datatype is not None and len(value) * 4 > MAX_LITERAL_BYTES:
+            size = len(value.encode())
             if size > MAX_LITERAL_BYTES:
-                source, entry = source_of(catalog, str(quad.subject))
+                source, entry = source_of(catalog, subject)
                 raise DataError([literal_too_long(source.file, source.line, entry, size)])
-        yield quad
+        yield statement
 
 
 def literal_too_long(file: str, line: int | None, entry: str | None, size: int | None) -> Problem:
