@@ -1,7 +1,8 @@
 """Benchmark: ``fmgraph export`` cold, N-Triples and Turtle, against a raw pyoxigraph dump.
 
 Run: python bench/bench_export.py [--sizes 100000,1000000] [--rounds 5]
-                                  [--formats ntriples,turtle] [--workdir DIR] [--before SRC]
+                                  [--formats ntriples,turtle] [--blank-nodes N]
+                                  [--workdir DIR] [--before SRC]
 
 For each size, a synthetic course from bench/synth.py (``--seed 7``) is generated and its store
 built once, in a private cache under the work directory. Then, in each round, every command
@@ -10,7 +11,8 @@ of the same store, in N-Triples and in Turtle, written to a file, in a process o
 ``fmgraph --data DIR export --format F -o FILE`` for each format. With ``--before SRC`` (a
 ``src`` directory of another checkout, e.g. from ``git archive``) the fmgraph commands run from
 that code too, in the same rounds, and the files the two versions write are compared byte for
-byte.
+byte. ``--blank-nodes N`` adds to each course a file of N blank nodes (three triples each, one
+naming it from an IRI), which every export renames by RDFC-1.0 first.
 
 Each child's wall time is taken around it, its CPU time (user + system) and peak resident
 memory (``ru_maxrss``) from ``wait4``, and the machine's 1-minute load average before each
@@ -63,19 +65,28 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def ensure_data(workdir: Path, triples: int, seed: int) -> Path:
-    """The synthetic directory, generated unless present and made by the same synth.py."""
+def ensure_data(workdir: Path, triples: int, seed: int, blank: int) -> Path:
+    """The synthetic directory, generated unless present and made by the same synth.py, with
+    ``blank`` blank nodes in a file of their own."""
     sys.path.insert(0, str(BENCH))
     import synth
 
-    out = workdir / f"synth-{triples}-seed{seed}"
-    key = hashlib.sha256((BENCH / "synth.py").read_bytes() + f"{triples}/{seed}".encode())
+    out = workdir / (f"synth-{triples}-seed{seed}" + (f"-blank{blank}" if blank else ""))
+    key = hashlib.sha256((BENCH / "synth.py").read_bytes() + f"{triples}/{seed}/{blank}".encode())
     stamp = out / "synth.key"  # not a data file: fmgraph reads only YAML and RDF files
     if stamp.is_file() and stamp.read_text() == key.hexdigest():
         return out
     shutil.rmtree(out, ignore_errors=True)
     say(f"generating {out}")
     synth.main(["--triples", str(triples), "--seed", str(seed), str(out)])
+    if blank:
+        with (out / "blank.nt").open("w", encoding="utf-8") as f:
+            for i in range(blank):
+                f.write(
+                    f"<https://example.org/thing/{i}> <https://example.org/part> _:b{i} .\n"
+                    f'_:b{i} <https://example.org/position> "{i % 7}" .\n'
+                    f"_:b{i} <https://example.org/next> _:b{(i + 1) % blank} .\n"
+                )
     stamp.write_text(key.hexdigest())
     return out
 
@@ -111,6 +122,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="triples, comma-separated")
     parser.add_argument("--formats", default="ntriples,turtle", help=", ".join(SUFFIX))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--blank-nodes", type=int, default=0, help="blank nodes added")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/fmgraph-export-bench"))
     parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
@@ -130,7 +142,7 @@ def main() -> None:
     commands: dict[tuple[int, str], tuple[list[str], dict[str, str], Path]] = {}
     triples: dict[int, int] = {}
     for size in sizes:
-        data = ensure_data(args.workdir, size, args.seed)
+        data = ensure_data(args.workdir, size, args.seed, args.blank_nodes)
         say(f"building (or finding) the store of {data.name}")
         store = run([sys.executable, "-c", STORE_PATH, str(data)], env)[3].decode().strip()
         for fmt in ("ntriples", "turtle"):
@@ -173,7 +185,8 @@ def main() -> None:
         n = triples[size]
         base = samples[size, "raw pyoxigraph dump, ntriples"]
         print()
-        print(f"## {n:,} triples in the default graph (synth --triples {size:,})")
+        blank = f", {args.blank_nodes:,} of them blank nodes" if args.blank_nodes else ""
+        print(f"## {n:,} triples in the default graph (synth --triples {size:,}{blank})")
         print()
         print("| command | wall | CPU | CPU per triple | peak RSS | RSS per triple | CPU ratio |")
         print("|---|---|---|---|---|---|---|")

@@ -89,46 +89,56 @@ def sorted_ntriples(write: Callable[[IO[bytes]], object]) -> Iterator[Iterator[b
     with ExitStack() as stack:
         dump = stack.enter_context(tempfile.SpooledTemporaryFile(RUN_BYTES))
         write(dump)
-        lines = _sorted_runs(dump, stack, refuse_blank_nodes=True)
-        if lines is None:  # blank nodes, or text that looks like one: name them canonically
-            dump.seek(0)
-            dataset = Dataset(parse(dump, RdfFormat.N_TRIPLES))
-            dump.close()
-            dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
-            dump = stack.enter_context(tempfile.SpooledTemporaryFile(RUN_BYTES))
-            serialize(dataset, dump, format=RdfFormat.N_TRIPLES)
-            del dataset
-            lines = _sorted_runs(dump, stack, refuse_blank_nodes=False)
-            assert lines is not None
+        blank = stack.enter_context(tempfile.SpooledTemporaryFile(RUN_BYTES))
+        runs: list[Iterable[bytes]] = []
+        _sort_in_runs(dump, runs, stack, aside=blank)
         dump.close()
-        yield lines
+        if blank.tell():
+            # RDFC-1.0 reads only the triples that mention a blank node, so only those (and
+            # any whose text merely looks like one) are held, in the engine's own memory.
+            blank.seek(0)
+            dataset = Dataset(parse(blank, RdfFormat.N_TRIPLES))
+            blank.close()
+            dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+            named = stack.enter_context(tempfile.SpooledTemporaryFile(RUN_BYTES))
+            serialize(dataset, named, format=RdfFormat.N_TRIPLES)
+            del dataset
+            _sort_in_runs(named, runs, stack)
+            named.close()
+        blank.close()
+        yield iter(runs[0]) if len(runs) == 1 else heapq.merge(*runs)
 
 
-def _sorted_runs(
-    dump: IO[bytes], stack: ExitStack, *, refuse_blank_nodes: bool
-) -> Iterator[bytes] | None:
-    """The lines of ``dump`` sorted: from memory when they fit in one run, else merged from
-    sorted runs spilled to temporary files (closed with ``stack``). None when
-    ``refuse_blank_nodes`` and ``dump`` holds ``_:``."""
-    size = dump.seek(0, io.SEEK_END)
-    dump.seek(0)
-    runs: list[IO[bytes]] = []
-    lines: list[bytes] = []
-    while chunk := dump.read(RUN_BYTES) + dump.readline():  # whole lines: "_:" is not cut
-        if refuse_blank_nodes and b"_:" in chunk:
-            for run in runs:
-                run.close()
-            return None
+def _sort_in_runs(
+    source: IO[bytes],
+    runs: list[Iterable[bytes]],
+    stack: ExitStack,
+    aside: IO[bytes] | None = None,
+) -> None:
+    """Add the lines of ``source`` to ``runs``, sorted in runs of about :data:`RUN_BYTES`. A run
+    is kept in memory when it is the only one, else spilled to a temporary file (closed with
+    ``stack``). With ``aside``, lines that mention ``_:`` are written there instead."""
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
+    while chunk := source.read(RUN_BYTES) + source.readline():  # whole lines
         lines = chunk.splitlines(keepends=True)
+        if aside is not None and b"_:" in chunk:
+            kept = []
+            for line in lines:
+                if b"_:" in line:
+                    aside.write(line)
+                else:
+                    kept.append(line)
+            lines = kept
         del chunk
         lines.sort()
-        if runs or dump.tell() < size:  # more than one run: spill each to a file
+        if runs or source.tell() < size or (aside is not None and aside.tell()):
             run = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (stack closes it)
             run.writelines(lines)
             run.seek(0)
             runs.append(run)
-            lines = []
-    return heapq.merge(*runs) if runs else iter(lines)
+        else:
+            runs.append(lines)
 
 
 def _write_ntriples(store: GraphStore, output: IO[bytes]) -> None:
