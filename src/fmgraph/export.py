@@ -139,6 +139,7 @@ def _sort_in_runs(
             runs.append(run)
         else:
             runs.append(lines)
+        del lines  # before the next chunk is read: one run in memory at a time
 
 
 def _write_ntriples(store: GraphStore, output: IO[bytes]) -> None:
