@@ -4,15 +4,24 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import networkx as nx
 import pytest
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import (
+    BlankNode,
+    CanonicalizationAlgorithm,
+    Dataset,
+    Quad,
+    RdfFormat,
+    parse,
+    serialize,
+)
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from fmgraph.errors import OutputError
-from fmgraph.export import RDF_FORMATS, export_bytes, write_output
+from fmgraph.export import EXPORT_PREFIXES, RDF_FORMATS, export_bytes, write_export, write_output
 from fmgraph.store import LocalStore
 
 RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
@@ -93,40 +102,118 @@ _TRICKY = """\
 """
 
 
-@pytest.mark.parametrize("extra", [None, _TRICKY])
-def test_ntriples_sorted_as_lines_are_the_sorted_triples_serialized(
-    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str | None
-) -> None:
-    """The fast N-Triples export (dump, sort lines) gives exactly the bytes of the general one."""
-    from fmgraph import export
-    from fmgraph.cache import open_store
-
-    if extra:
-        (tiny_copy / "tricky.nt").write_text(extra, encoding="utf-8")
-    monkeypatch.setenv("FMGRAPH_CACHE_DIR", str(tmp_path / "cache"))
-    store = open_store(tiny_copy)
-    fast = export._sorted_ntriples(store)
-    general = export.rdf_bytes(export.canonical_triples(store.triples()), RDF_FORMATS["ntriples"])
-    assert fast is not None and fast == general
-    assert export_bytes(store, "ntriples") == fast
-
-
-def test_blank_nodes_of_rdf_files_are_named_canonically(
-    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two builds label the blank nodes of an RDF file at random; exports are still equal."""
-    from fmgraph.cache import open_store
-
-    (tiny_copy / "extra.nt").write_text(
-        '_:x <https://example.org/p> "1" .\n_:x <https://example.org/q> _:y .\n'
-        '_:y <https://example.org/p> "2" .\n'
+_BLANK = (
+    "".join(  # a chain of 12 blank nodes: canonical labels c14n1 and c14n10 both occur
+        f'_:n{i} <https://example.org/next> _:n{i + 1} .\n_:n{i} <https://example.org/p> "{i}" .\n'
+        for i in range(11)
     )
-    exports = []
-    for build in ("a", "b"):
-        monkeypatch.setenv("FMGRAPH_CACHE_DIR", str(tmp_path / build))
-        exports.append(export_bytes(open_store(tiny_copy), "ntriples"))
-    assert exports[0] == exports[1]
-    assert b"_:c14n1 <https://example.org/q> _:c14n0 ." in exports[0]
+    + "<https://example.org/a> <https://example.org/q> _:n0 .\n"
+)
+_LOOKS_BLANK = '<https://example.org/a> <https://example.org/p> "not _:a blank node" .\n'
+_NAMED_GRAPH = (
+    '<https://example.org/a> <https://example.org/p> "in a graph" <https://example.org/g> .\n'
+)
+_EXTRAS = {
+    "none": None,
+    "tricky": ("tricky.nt", _TRICKY),
+    "blank": ("blank.nt", _BLANK),
+    "looks-blank": ("looks.nt", _LOOKS_BLANK),
+    "named-graph": ("graph.nq", _NAMED_GRAPH),
+}
+
+
+def _reference(store: LocalStore, fmt: str) -> bytes:
+    """The export as first written: every triple a Python object, blank nodes renamed in a
+    Dataset, sorted by the text of their terms, serialized at once."""
+    found = list(store.triples())
+    if any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in found):
+        dataset = Dataset(Quad(t.subject, t.predicate, t.object) for t in found)
+        dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+        found = [q.triple for q in dataset]
+    found.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    data = serialize(found, format=RDF_FORMATS[fmt], prefixes=EXPORT_PREFIXES) or b""
+    return data if data.endswith(b"\n") else data + b"\n"
+
+
+def _store_with(
+    tiny_copy: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> LocalStore:
+    from fmgraph.cache import open_store
+
+    if (file := _EXTRAS[extra]) is not None:
+        (tiny_copy / file[0]).write_text(file[1], encoding="utf-8")
+    monkeypatch.setenv("FMGRAPH_CACHE_DIR", str(cache))
+    return open_store(tiny_copy)
+
+
+@pytest.mark.parametrize("extra", list(_EXTRAS))
+def test_streamed_exports_equal_the_sorted_triples_serialized_at_once(
+    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> None:
+    """Sorting N-Triples lines and streaming them through the serializer gives exactly the
+    bytes of sorting the triples themselves and serializing them in one call."""
+    store = _store_with(tiny_copy, tmp_path / "cache", monkeypatch, extra)
+    for fmt in RDF_FORMATS:
+        assert export_bytes(store, fmt) == _reference(store, fmt), fmt
+
+
+@pytest.mark.parametrize("extra", ["none", "blank"])
+def test_exports_sorted_in_many_runs_and_batches_are_the_same(
+    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> None:
+    """A graph larger than a run is sorted in runs merged from temporary files, and written
+    a batch of lines at a time; the bytes do not change."""
+    from fmgraph import export
+
+    store = _store_with(tiny_copy, tmp_path / "cache", monkeypatch, extra)
+    whole = {fmt: export_bytes(store, fmt) for fmt in RDF_FORMATS}
+    monkeypatch.setattr(export, "RUN_BYTES", 4096)
+    monkeypatch.setattr(export, "BATCH_LINES", 7)
+    assert len(whole["ntriples"]) > 10 * export.RUN_BYTES  # so there are more than ten runs
+    for fmt in RDF_FORMATS:
+        assert export_bytes(store, fmt) == whole[fmt] == _reference(store, fmt), fmt
+
+
+@pytest.mark.parametrize("extra", ["none", "blank"])
+def test_exports_are_the_same_bytes_from_two_builds_and_round_trip(
+    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> None:
+    """Two builds label the blank nodes of an RDF file at random; every RDF export is still
+    the same bytes, and reads back as the graph the store holds."""
+    stores = [_store_with(tiny_copy, tmp_path / b, monkeypatch, extra) for b in ("a", "b")]
+    source = Graph().parse(data="".join(f"{t} .\n" for t in stores[0].triples()), format="nt")
+    assert len(source) > 300
+    for fmt in RDF_FORMATS:
+        first, second = (export_bytes(store, fmt) for store in stores)
+        assert first == second, fmt
+        back = Graph().parse(data=first, format=RDFLIB_FORMATS[fmt])
+        assert len(back) == len(source) and isomorphic(back, source), fmt
+    if extra == "blank":
+        assert b"_:c14n10 <https://example.org/next> _:c14n" in export_bytes(stores[0], "ntriples")
+
+
+def test_write_export_streams_what_export_bytes_gives(
+    tiny_store: LocalStore, tmp_path: Path
+) -> None:
+    for fmt in RDF_FORMATS:
+        target = tmp_path / f"g.{fmt}"
+        size = write_export(tiny_store, fmt, str(target))
+        assert target.read_bytes() == export_bytes(tiny_store, fmt)
+        assert size == target.stat().st_size
+
+
+def test_a_failed_streamed_write_keeps_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old")
+
+    def half_then_fail(stream: BinaryIO) -> None:
+        stream.write(b"half of a graph")
+        raise ValueError("the serializer failed")
+
+    with pytest.raises(ValueError, match="serializer failed"):
+        write_output(half_then_fail, str(target))
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])

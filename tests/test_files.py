@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from click.testing import CliRunner
@@ -65,3 +66,19 @@ def test_a_failed_atomic_write_leaves_the_old_file_and_no_temporary(
         atomic_write(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_atomic_write_takes_a_writer_and_keeps_the_old_file_when_it_fails(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_bytes(b"old")
+
+    def fail(stream: BinaryIO) -> None:
+        stream.write(b"part")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write(path, fail)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+    atomic_write(path, lambda stream: stream.writelines([b"new ", b"lines"]))
+    assert path.read_bytes() == b"new lines"

@@ -38,6 +38,7 @@ __all__ = [
     "run_query",
     "show_node",
     "validate_data",
+    "write_export",
 ]
 
 _API = {
@@ -57,13 +58,14 @@ _API = {
     "run_query": ("query", "run_query"),
     "show_node": ("show", "show_node"),
     "validate_data": ("validate", "validate_data"),
+    "write_export": ("export", "write_export"),
 }
 
 if TYPE_CHECKING:
     from .audit import audit as audit_course
     from .build import catalog_triples
     from .cache import open_store
-    from .export import export_bytes
+    from .export import export_bytes, write_export
     from .graphview import full_graph, neighbourhood, prerequisite_graph
     from .loader import load_catalog
     from .paths import find_path, learning_plan, next_concepts

@@ -523,13 +523,12 @@ def export(state: State, fmt: str, output: str | None) -> None:
       fmgraph export -o fmgraph.ttl
       fmgraph export --format graphml -o fmgraph.graphml
     """
-    from .export import export_bytes, write_output
+    from .export import write_export
 
     check_output(output)
-    data = ending_in_newline(export_bytes(state.store(), fmt))
-    write_output(data, output)
+    size = write_export(state.store(), fmt, output)
     if output not in (None, "-"):
-        wrote(output, f"{fmt}, {len(data):,} bytes")
+        wrote(output, f"{fmt}, {size:,} bytes")
 
 
 @cli.command()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import DataError, Problem
 
@@ -82,12 +83,14 @@ def read_text(path: Path) -> str:
         raise DataError([Problem(str(path), None, None, f"not UTF-8 text: {e}")]) from e
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
-    The bytes go to a temporary file beside ``path``, are flushed to disk, given the mode a
-    new file gets (``0666`` less the umask; ``mkstemp`` makes ``0600``) and renamed over
-    ``path``; the directory is synced so the rename survives a crash. Raises ``OSError``.
+    ``data`` is the bytes, or a function that writes them to the binary file it is given (so
+    a large output is streamed, never held whole; whatever it raises leaves the old file). The
+    bytes go to a temporary file beside ``path``, are flushed to disk, given the mode a new
+    file gets (``0666`` less the umask; ``mkstemp`` makes ``0600``) and renamed over ``path``;
+    the directory is synced so the rename survives a crash. Raises ``OSError``.
     """
     parent = path.parent
     fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -96,7 +99,10 @@ def atomic_write(path: Path, data: bytes) -> None:
             umask = os.umask(0o022)
             os.umask(umask)
             os.fchmod(f.fileno(), 0o666 & ~umask)
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                data(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -65,10 +65,10 @@ def query_result(result: QueryResult, fmt: str) -> bytes:
         if fmt in _RESULT_FORMATS:
             return result.serialize(format=_RESULT_FORMATS[fmt]) or b""
         return (("true" if bool(result) else "false") + "\n").encode()
-    from .export import canonical_triples, rdf_bytes
+    from .export import canonical_rdf
 
     # Sorted: a graph has no order, and engines (local or --endpoint) each give their own.
-    return rdf_bytes(canonical_triples(result), RdfFormat.TURTLE)
+    return canonical_rdf(result, RdfFormat.TURTLE)
 
 
 _RELATION_NOTES = {"introduces": " [introduces it]", "uses": " [uses it]"}

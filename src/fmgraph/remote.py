@@ -56,6 +56,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import IO
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 from urllib.request import parse_http_list, parse_keqv_list
 
@@ -138,8 +139,8 @@ class RemoteStore:
         for quad in _parse_graph(body, media, self.endpoint):
             yield quad.triple
 
-    def dump(self, fmt: RdfFormat) -> bytes:
-        return serialize(self.triples(), format=fmt) or b""
+    def dump(self, fmt: RdfFormat, output: IO[bytes]) -> None:
+        serialize(self.triples(), output, format=fmt)
 
     def named_graphs(self) -> list[str]:
         if self.graph is not None:  # the one graph read; FROM <it> is allowed

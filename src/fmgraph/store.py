@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from pyoxigraph import (
     DefaultGraph,
@@ -53,8 +53,9 @@ class GraphStore(Protocol):
         """The IRIs of the named graphs, sorted."""
         ...
 
-    def dump(self, fmt: RdfFormat) -> bytes:
-        """The default graph in ``fmt`` (a triples format), in the store's own order."""
+    def dump(self, fmt: RdfFormat, output: IO[bytes]) -> None:
+        """Write the default graph in ``fmt`` (a triples format) to ``output``, in the store's
+        own order, without holding it in memory."""
         ...
 
 
@@ -100,8 +101,8 @@ class LocalStore:
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.oxigraph.named_graphs() if hasattr(g, "value"))
 
-    def dump(self, fmt: RdfFormat) -> bytes:
-        return self.oxigraph.dump(format=fmt, from_graph=DefaultGraph()) or b""
+    def dump(self, fmt: RdfFormat, output: IO[bytes]) -> None:
+        self.oxigraph.dump(output, format=fmt, from_graph=DefaultGraph())
 
 
 def __getattr__(name: str) -> Any:
