@@ -29,18 +29,18 @@ and medians, and the median over rounds of each ratio taken within a round.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import dump_ntriples, ratio, run, say, span, synthetic
 
 BENCH = Path(__file__).resolve().parent
 FMGRAPH = [sys.executable, "-c", "import sys; from fmgraph.cli import main; sys.exit(main())"]
@@ -60,49 +60,10 @@ class Samples:
         self.detail.append(detail)
 
 
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
-    """Wall and CPU seconds (user + system, of the child alone), peak RSS and stdout."""
-    start = time.perf_counter()
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE) as p:
-        assert p.stdout is not None
-        output = p.stdout.read()
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    if p.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {p.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output.decode()
-
-
-def span(values: list[float], unit: str = "s") -> str:
-    median = statistics.median(values)
-    return f"{min(values):.2f}-{max(values):.2f} {unit} (median {median:.2f})"
-
-
-def ratio(top: list[float], bottom: list[float]) -> float:
-    """The median over rounds of ``top / bottom`` taken within each round."""
-    return statistics.median(t / b for t, b in zip(top, bottom, strict=True))
-
-
 def ensure_data(workdir: Path, triples: int, seed: int) -> Path:
-    """The synthetic directory, generated unless present and made by the same synth.py."""
-    sys.path.insert(0, str(BENCH))
-    import synth
-
-    out = workdir / f"synth-{triples}-seed{seed}"
-    key = hashlib.sha256((BENCH / "synth.py").read_bytes() + f"{triples}/{seed}".encode())
-    stamp = out / "synth.key"  # not a data file: fmgraph reads only YAML and RDF files
-    if stamp.is_file() and stamp.read_text() == key.hexdigest():
-        return out
-    shutil.rmtree(out, ignore_errors=True)
-    say(f"generating {out}")
-    synth.main(["--triples", str(triples), "--seed", str(seed), str(out)])
-    stamp.write_text(key.hexdigest())
-    return out
+    """The synthetic course of ``triples``, made once."""
+    args = ["--triples", str(triples), "--seed", str(seed)]
+    return synthetic(workdir, f"synth-{triples}-seed{seed}", args)
 
 
 # ------------------------------------------------------------------------------ children
@@ -144,18 +105,8 @@ def _child(kind: str, arg: str, extra: str) -> None:
 
 def child(kind: str, arg: str, extra: str = "", env: dict[str, str] | None = None) -> tuple:
     wall, cpu, rss, out = run([sys.executable, __file__, "--child", kind, arg, extra], env)
+    out = out.decode()
     return wall, cpu, rss, json.loads(out.strip().splitlines()[-1])
-
-
-def dump(data: Path, cache: Path, out: Path) -> None:
-    code = (
-        "import sys; from pathlib import Path; from pyoxigraph import DefaultGraph, RdfFormat;"
-        "from fmgraph.cache import open_store;"
-        "open_store(Path(sys.argv[1])).oxigraph.dump(sys.argv[2], format=RdfFormat.N_TRIPLES,"
-        " from_graph=DefaultGraph())"
-    )
-    env = dict(os.environ, FMGRAPH_CACHE_DIR=str(cache))
-    subprocess.run([sys.executable, "-c", code, str(data), str(out)], env=env, check=True)
 
 
 # ------------------------------------------------------------------------------ the build
@@ -196,7 +147,7 @@ def bench_build(args: argparse.Namespace) -> None:
         env = dict(os.environ, FMGRAPH_CACHE_DIR=str(cache))
         build = child("build", str(data), env=env)
         if not nt.is_file():
-            dump(data, cache, nt)
+            dump_ntriples(data, cache, nt)
         shutil.rmtree(cache)
         got = [build]
         if args.before:

@@ -29,13 +29,14 @@ import hashlib
 import itertools
 import math
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import FMGRAPH, code_versions, run, say, span, synthetic
 
 BENCH = Path(__file__).resolve().parent
 SUFFIX = {"ntriples": "nt", "turtle": "ttl", "jsonld": "jsonld", "rdfxml": "rdf"}
@@ -61,25 +62,11 @@ class Samples:
     output: Path | None = None
 
 
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 def ensure_data(workdir: Path, triples: int, seed: int, blank: int) -> Path:
-    """The synthetic directory, generated unless present and made by the same synth.py, with
-    ``blank`` blank nodes in a file of their own."""
-    sys.path.insert(0, str(BENCH))
-    import synth
+    """The synthetic course of ``triples``, made once, with ``blank`` blank nodes in a file of
+    their own."""
 
-    out = workdir / (f"synth-{triples}-seed{seed}" + (f"-blank{blank}" if blank else ""))
-    key = hashlib.sha256((BENCH / "synth.py").read_bytes() + f"{triples}/{seed}/{blank}".encode())
-    stamp = out / "synth.key"  # not a data file: fmgraph reads only YAML and RDF files
-    if stamp.is_file() and stamp.read_text() == key.hexdigest():
-        return out
-    shutil.rmtree(out, ignore_errors=True)
-    say(f"generating {out}")
-    synth.main(["--triples", str(triples), "--seed", str(seed), str(out)])
-    if blank:
+    def add_blank_nodes(out: Path) -> None:
         with (out / "blank.nt").open("w", encoding="utf-8") as f:
             for i in range(blank):
                 f.write(
@@ -87,26 +74,10 @@ def ensure_data(workdir: Path, triples: int, seed: int, blank: int) -> Path:
                     f'_:b{i} <https://example.org/position> "{i % 7}" .\n'
                     f"_:b{i} <https://example.org/next> _:b{(i + 1) % blank} .\n"
                 )
-    stamp.write_text(key.hexdigest())
-    return out
 
-
-def run(command: list[str], env: dict[str, str]) -> tuple[float, float, int, bytes]:
-    """Wall and CPU seconds (user + system, of the child alone), peak RSS in bytes, stdout."""
-    start = time.perf_counter()
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE) as p:
-        assert p.stdout is not None
-        output = p.stdout.read()
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    if p.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {p.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output
-
-
-def span(values: list[float], unit: str = "s") -> str:
-    return f"{min(values):.2f}-{max(values):.2f} {unit} (median {statistics.median(values):.2f})"
+    name = f"synth-{triples}-seed{seed}" + (f"-blank{blank}" if blank else "")
+    args = ["--triples", str(triples), "--seed", str(seed)]
+    return synthetic(workdir, name, args, add_blank_nodes if blank else None)
 
 
 def digest(path: Path) -> str:
@@ -132,12 +103,9 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     outdir = args.workdir / "out"
     outdir.mkdir(exist_ok=True)
-    env = dict(os.environ, FMGRAPH_CACHE_DIR=str(args.workdir / "cache"))
-    env.pop("PYTHONPATH", None)
-    versions = {"after": env}
-    if args.before:
-        versions = {"before": dict(env, PYTHONPATH=str(args.before.resolve())), **versions}
-    fmgraph = [sys.executable, "-c", "import sys; from fmgraph.cli import main; sys.exit(main())"]
+    versions = code_versions(args.workdir, args.before)
+    env = versions["after"]
+    fmgraph = FMGRAPH
 
     commands: dict[tuple[int, str], tuple[list[str], dict[str, str], Path]] = {}
     triples: dict[int, int] = {}

@@ -24,15 +24,14 @@ and for CPU time. Outputs of the two code versions are compared and any differen
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import FMGRAPH, code_versions, run, say, span, synthetic
 
 BENCH = Path(__file__).resolve().parent
 BASELINE = 'python -c "import networkx"'
@@ -51,46 +50,11 @@ class Samples:
     output: bytes = b""
 
 
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 def ensure_data(workdir: Path, triples: int, deep: int, seed: int) -> Path:
-    """The synthetic directory, generated unless present and made by the same synth.py."""
-    sys.path.insert(0, str(BENCH))
-    import synth
-
-    out = workdir / f"synth-{triples}-deep{deep}-seed{seed}"
-    key = hashlib.sha256(
-        (BENCH / "synth.py").read_bytes() + f"{triples}/{deep}/{seed}".encode()
-    ).hexdigest()
-    stamp = out / "synth.key"  # not a data file: fmgraph reads only YAML and RDF files
-    if stamp.is_file() and stamp.read_text() == key:
-        return out
-    shutil.rmtree(out, ignore_errors=True)
-    say(f"generating {out}")
-    args = ["--triples", str(triples), "--seed", str(seed), str(out)]
-    synth.main(args + (["--deep-concepts", str(deep)] if deep else []))
-    stamp.write_text(key)
-    return out
-
-
-def run(command: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
-    """Wall and CPU seconds (user + system, of the child alone) and the output of a command."""
-    start = time.perf_counter()
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE) as p:
-        assert p.stdout is not None
-        output = p.stdout.read()
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    if p.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {p.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime, output
-
-
-def span(values: list[float], unit: str = "s") -> str:
-    return f"{min(values):.2f}-{max(values):.2f} {unit} (median {statistics.median(values):.2f})"
+    """The synthetic course of ``triples`` (with ``deep`` concepts under dpo), made once."""
+    args = ["--triples", str(triples), "--seed", str(seed)]
+    args += ["--deep-concepts", str(deep)] if deep else []
+    return synthetic(workdir, f"synth-{triples}-deep{deep}-seed{seed}", args)
 
 
 def main() -> None:
@@ -109,12 +73,9 @@ def main() -> None:
             args.workdir, args.triples, args.deep_concepts, args.seed
         ),
     }
-    env = dict(os.environ, FMGRAPH_CACHE_DIR=str(args.workdir / "cache"))
-    env.pop("PYTHONPATH", None)
-    versions = {"after": env}
-    if args.before:
-        versions = {"before": dict(env, PYTHONPATH=str(args.before.resolve())), **versions}
-    fmgraph = [sys.executable, "-c", "import sys; from fmgraph.cli import main; sys.exit(main())"]
+    versions = code_versions(args.workdir, args.before)
+    env = versions["after"]
+    fmgraph = FMGRAPH
     commands: dict[str, tuple[list[str], dict[str, str]]] = {
         BASELINE: ([sys.executable, "-c", "import networkx"], env)
     }
@@ -140,14 +101,14 @@ def main() -> None:
     for name, (command, command_env) in commands.items():  # warm the page cache, compile
         if name in indexes:
             indexes[name].unlink(missing_ok=True)
-        samples[name].output = run(command, command_env)[2]
+        samples[name].output = run(command, command_env).output
     loads: list[float] = []
     for i in range(args.rounds):
         loads.append(os.getloadavg()[0])
         for name, (command, command_env) in commands.items():
             if name in indexes:
                 indexes[name].unlink(missing_ok=True)
-            wall, cpu, _ = run(command, command_env)
+            wall, cpu, _, _ = run(command, command_env)
             samples[name].wall.append(wall)
             samples[name].cpu.append(cpu)
         say(f"round {i + 1}/{args.rounds} done")

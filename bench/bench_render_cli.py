@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_plan import BASELINE, Samples, ensure_data, run, say, span
+from bench_plan import BASELINE, Samples, ensure_data
+from measure import FMGRAPH, code_versions, run, say, span
 
 
 def main() -> None:
@@ -42,12 +43,9 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     data = ensure_data(args.workdir, args.triples, args.deep_concepts, args.seed)
-    env = dict(os.environ, FMGRAPH_CACHE_DIR=str(args.workdir / "cache"))
-    env.pop("PYTHONPATH", None)
-    versions = {"after": env}
-    if args.before:
-        versions = {"before": dict(env, PYTHONPATH=str(args.before.resolve())), **versions}
-    fmgraph = [sys.executable, "-c", "import sys; from fmgraph.cli import main; sys.exit(main())"]
+    versions = code_versions(args.workdir, args.before)
+    env = versions["after"]
+    fmgraph = FMGRAPH
     commands: dict[str, tuple[list[str], dict[str, str]]] = {
         BASELINE: ([sys.executable, "-c", "import networkx"], env)
     }
@@ -58,7 +56,9 @@ def main() -> None:
         render = ["--data", str(data), "render", "--concepts", "-o", str(pages[name])]
         commands[name] = ([*fmgraph, *render], version_env)
     say(f"building (or finding) the store of {data.name}")
-    counts = json.loads(run([*fmgraph, "--data", str(data), "stats", "--format", "json"], env)[2])
+    counts = json.loads(
+        run([*fmgraph, "--data", str(data), "stats", "--format", "json"], env).output
+    )
     concepts = counts["classes"].get("fm:Concept", 0)
     samples = {name: Samples() for name in commands}
     for name, (command, command_env) in commands.items():  # warm the page cache, compile
@@ -69,7 +69,7 @@ def main() -> None:
     for i in range(args.rounds):
         loads.append(os.getloadavg()[0])
         for name, (command, command_env) in commands.items():
-            wall, cpu, _ = run(command, command_env)
+            wall, cpu, _, _ = run(command, command_env)
             samples[name].wall.append(wall)
             samples[name].cpu.append(cpu)
         say(f"round {i + 1}/{args.rounds} done")

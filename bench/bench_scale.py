@@ -29,7 +29,6 @@ with its range (min-max), and the load averages seen.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -47,6 +46,9 @@ from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import dump_ntriples, say, synthetic
 
 BENCH = Path(__file__).resolve().parent
 SIZES = (10_000, 100_000, 1_000_000)
@@ -245,28 +247,13 @@ def human_bytes(n: float) -> str:
     return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 # ------------------------------------------------------------------------------ the data
 
 
 def ensure_data(workdir: Path, size: int, seed: int) -> Path:
     """The synthetic directory of ``size`` triples, generated unless cached and current."""
-    sys.path.insert(0, str(BENCH))
-    import synth
-
-    out = workdir / f"synth-{size}-seed{seed}"
-    key = hashlib.sha256((BENCH / "synth.py").read_bytes() + f"{size}/{seed}".encode()).hexdigest()
-    stamp = out / "synth.key"  # not a data file: fmgraph reads only *.yaml, *.yml and RDF
-    if stamp.is_file() and stamp.read_text() == key:
-        return out
-    shutil.rmtree(out, ignore_errors=True)
-    say(f"generating {out}")
-    synth.main(["--triples", str(size), "--seed", str(seed), str(out)])
-    stamp.write_text(key)
-    return out
+    args = ["--triples", str(size), "--seed", str(seed)]
+    return synthetic(workdir, f"synth-{size}-seed{seed}", args)
 
 
 @dataclass
@@ -309,7 +296,7 @@ def measure_load(size: Size, workdir: Path, runs: int, warm: Path) -> None:
         if i == 0:  # keep the first store for the commands, and dump it for the baselines
             shutil.rmtree(warm, ignore_errors=True)
             shutil.move(str(cache), warm)
-            write_dump(size.data, warm, dump)
+            dump_ntriples(size.data, warm, dump)
         else:
             shutil.rmtree(cache, ignore_errors=True)
         env = dict(os.environ, TMPDIR=str(workdir))
@@ -358,17 +345,6 @@ def build_phases(marks: list[tuple[float, str]]) -> dict[str, float]:
         "compacting": ("compacting", "end"),
     }
     return {name: at[b] - at[a] for name, (a, b) in spans.items() if a in at and b in at}
-
-
-def write_dump(data: Path, cache: Path, dump: Path) -> None:
-    code = (
-        "import sys; from pathlib import Path; from pyoxigraph import DefaultGraph, RdfFormat;"
-        "from fmgraph.cache import open_store;"
-        "open_store(Path(sys.argv[1])).oxigraph.dump(sys.argv[2], format=RdfFormat.N_TRIPLES,"
-        " from_graph=DefaultGraph())"
-    )
-    env = dict(os.environ, FMGRAPH_CACHE_DIR=str(cache))
-    subprocess.run([sys.executable, "-c", code, str(data), str(dump)], env=env, check=True)
 
 
 def measure_cli(size: Size, warm: Path, runs: int, fmgraph: str, workdir: Path) -> None:
