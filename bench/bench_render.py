@@ -1,7 +1,9 @@
 """Benchmark of `fmgraph render` on synthetic course graphs: Python time to build the page,
 and (with --browser) the time Chromium takes to lay it out and settle.
 
-Run: python bench/bench_render.py [--runs N] [--browser]. Prints a table; docs/explorer.md
+Run: python bench/bench_render.py [--runs N] [--pyvis] [--browser]. Prints a table (wall
+and CPU time of each run, ranges and medians, the load average before and after; with --pyvis,
+pyvis' own add_node/add_edge for the same graph, interleaved run by run); docs/explorer.md
 quotes the 2,000-node browser rows (the page should be ready within 3 s with its overview).
 Sizes grow tenfold so that a quadratic step would show at once (pyvis' add_node/add_edge
 scan a list per call: 7 s for 20,000 nodes; --pyvis measures it here).
@@ -16,6 +18,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
@@ -72,25 +76,26 @@ def synthetic(n: int, seed: int = 0) -> nx.DiGraph:
     return graph
 
 
-def python_time(graph: nx.DiGraph, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        render_html(graph, title="Synthetic course")
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds (this process's, ``process_time``) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def pyvis_time(graph: nx.DiGraph) -> float:
+def pyvis_build(graph: nx.DiGraph) -> None:
+    """What a page made with pyvis costs before any HTML: its own add_node/add_edge."""
     from pyvis.network import Network
 
-    start = time.perf_counter()
     net = Network(directed=True)
     for node, data in graph.nodes(data=True):
         net.add_node(node, label=data["label"])
     for u, v in graph.edges:
         net.add_edge(u, v)
-    return time.perf_counter() - start
+
+
+def span(values: list[float]) -> str:
+    return f"{min(values):.3f}-{max(values):.3f} s (median {statistics.median(values):.3f})"
 
 
 def browser_runs(graph: nx.DiGraph, runs: int) -> None:
@@ -149,16 +154,26 @@ def main() -> None:
     parser.add_argument("--pyvis", action="store_true", help="also time pyvis add_node/add_edge")
     args = parser.parse_args()
     render_html(synthetic(50), title="warm-up")  # read the assets once, outside the timing
-    print(f"{'nodes':>7} {'edges':>7} {'render_html':>12} {'per node':>10}")
+    print(f"load average (1 min) before: {os.getloadavg()[0]:.2f}")
+    print("| nodes | links | render_html, wall | render_html, CPU | CPU per node |"
+          " pyvis add_node/add_edge, CPU |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
     for n in args.sizes:
         graph = synthetic(n)
-        seconds = python_time(graph, args.runs)
-        per_node = seconds / graph.number_of_nodes() * 1e6
-        print(f"{n:>7} {graph.number_of_edges():>7} {seconds:>10.3f} s {per_node:>7.1f} µs")
-        if args.pyvis:
-            print(f"    pyvis add_node/add_edge alone: {pyvis_time(graph):.3f} s")
+        ours: list[tuple[float, float]] = []
+        theirs: list[tuple[float, float]] = []
+        for _ in range(args.runs):  # interleaved, so that the machine's noise hits both
+            ours.append(timed(partial(render_html, graph, title="Synthetic course")))
+            if args.pyvis:
+                theirs.append(timed(partial(pyvis_build, graph)))
+        cpu = [c for _, c in ours]
+        per_node = statistics.median(cpu) / graph.number_of_nodes() * 1e6
+        pyvis = span([c for _, c in theirs]) if theirs else "not measured"
+        print(f"| {n:,} | {graph.number_of_edges():,} | {span([w for w, _ in ours])} | "
+              f"{span(cpu)} | {per_node:.1f} µs | {pyvis} |", flush=True)  # fmt: skip
         if args.browser and n <= 2_000:
             browser_runs(graph, args.runs)
+    print(f"load average (1 min) after: {os.getloadavg()[0]:.2f}")
     sys.stdout.flush()
 
 
