@@ -5,6 +5,7 @@ answer."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
 import sys
 from pathlib import Path
@@ -130,6 +131,18 @@ def test_an_index_that_cannot_be_written_leaves_the_answer_right(
     monkeypatch.setattr(conceptindex, "atomic_write", cannot_write)
     assert learning_plan(bundled, "lora") == expected
     assert not (bundled.path / INDEX_FILE).exists()
+
+
+def test_a_store_that_cannot_take_an_index_is_read_live(
+    bundled: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading every concept for an index that cannot be kept would cost each plan more than
+    reading its own steps; an index already there is still used."""
+    learning_plan(bundled, "lora")
+    monkeypatch.setattr(os, "access", lambda *_args: False)
+    assert isinstance(concept_facts(bundled), ConceptIndex)
+    (bundled.path / INDEX_FILE).unlink()
+    assert isinstance(concept_facts(bundled), LiveFacts)
 
 
 def test_other_stores_and_other_numbers_of_works_are_read_live(bundled: LocalStore) -> None:

@@ -11,14 +11,15 @@ store in one file; later plans read that file (:class:`ConceptIndex`). Both answ
 questions, and ``tests/test_conceptindex.py`` checks that every plan comes out the same.
 
 A store that is not a built one (a remote endpoint) is always read live. A file that cannot
-be read (damaged, from another version) is read again from the store and rewritten; a
-directory that cannot be written leaves the plan to read live, as before.
+be read (damaged, from another version) is read again from the store and rewritten; where no
+file is and none can be written, plans read the store live, as before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -112,10 +113,10 @@ class ConceptIndex:
     ``nodes`` are IRIs, the concepts first (in id order, as ``concept_links`` has them), then
     every other node a link touches. For each concept: ``ids``, ``labels``, ``first`` (the
     date the course first teaches it, "" if none) and ``discussed`` (how many works discuss
-    it). ``links`` maps each relation to three columns of its links among all nodes (a chain
+    it). ``links_of`` maps each relation to three columns of its links among all nodes (a chain
     may pass a node that is not a concept), sorted by IRI: dependent and prerequisite numbers
     and the reason. ``works`` has columns of the works suggested (id, title, url, and where
-    the course reads each: [session, role, position] lists), and ``suggested`` lists, for each
+    the course reads each: [session, role, position] lists), and ``suggested_of`` lists, for each
     concept, its works as work number and relation number (in ``_RELATIONS``), flat."""
 
     nodes: list[str]
@@ -299,6 +300,8 @@ def concept_facts(
     the store itself."""
     if not isinstance(store, LocalStore) or readings != READINGS_SHOWN:
         return LiveFacts(store)
+    if not (store.path / INDEX_FILE).is_file() and not os.access(store.path, os.W_OK):
+        return LiveFacts(store)  # reading every concept would be lost with this process
     return concept_index(store, progress)
 
 
