@@ -81,11 +81,8 @@ def ensure_data(workdir: Path, triples: int, seed: int, blank: int) -> Path:
 
 
 def digest(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def main() -> None:
