@@ -258,8 +258,7 @@ def statement_triple(statement: Statement) -> Triple:
 
 def catalog_triples(catalog: Catalog) -> Iterator[Triple]:
     """Every triple the catalog states, in a deterministic order; bad URLs raise DataError."""
-    for statement in catalog_statements(catalog):
-        yield Triple(*_terms(statement))
+    return map(statement_triple, catalog_statements(catalog))
 
 
 def catalog_quads(catalog: Catalog) -> Iterator[Quad]:

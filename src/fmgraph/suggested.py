@@ -144,8 +144,10 @@ def suggested_works(
                 position = int(s["position"]) if s["position"] else None
                 # A work from an RDF file may lack an id or title: it is shown by its IRI.
                 work, title = titles.get(w, (w, w))
-                readings.append(SuggestedWork(work, title, s["code"], s["role"], position,
-                                        pair in introduced, relation, urls.get(w)))  # fmt: skip
+                place = (s["code"], s["role"], position)
+                readings.append(
+                    SuggestedWork(work, title, *place, pair in introduced, relation, urls.get(w))
+                )
         found[c] = Suggestions(readings, counts.get(c, 0))
     return found
 
