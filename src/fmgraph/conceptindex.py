@@ -18,6 +18,7 @@ file is and none can be written, plans read the store live, as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections.abc import Callable, Collection, Iterable
@@ -305,12 +306,20 @@ def concept_facts(
     return concept_index(store, progress)
 
 
+@functools.lru_cache(maxsize=4)
+def _read_index(path: Path, mtime_ns: int, size: int) -> ConceptIndex:
+    """The index in ``path``, read once per version of the file (a page that carries a plan
+    per concept asks for it once per plan); nothing changes a ConceptIndex once read."""
+    return ConceptIndex.from_json(path.read_bytes())
+
+
 def concept_index(store: LocalStore, progress: Callable[[str], None] | None = None) -> ConceptIndex:
     """The concept index beside ``store``: read from its file, or from the store and then
     written there (if the directory can be written)."""
     path = Path(store.path) / INDEX_FILE
     with contextlib.suppress(OSError, ValueError):
-        return ConceptIndex.from_json(path.read_bytes())
+        found = path.stat()
+        return _read_index(path, found.st_mtime_ns, found.st_size)
     if progress is not None:
         progress("indexing the concepts of this store for plans (once per store)")
     index = ConceptIndex.read(store)
