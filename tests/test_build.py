@@ -202,3 +202,47 @@ def test_an_invalid_url_in_a_catalog_names_its_work(tiny_copy: Path) -> None:
         list(catalog_statements(catalog))
     (problem,) = info.value.problems
     assert problem.entry == "work 'attention-notes'" and "invalid URL" in problem.message
+
+
+def test_no_two_entries_make_the_same_statement(tiny_copy: Path) -> None:
+    """What fmgraph.patch relies on: a statement belongs to one entry, except a collection's,
+    which catalog_statements makes once. Ids are chosen to collide if IRIs were not apart."""
+    from collections import Counter
+
+    from fmgraph.build import catalog_statements, entry_statements
+    from fmgraph.resources import data_dir
+
+    (tiny_copy / "tricky.yaml").write_text(
+        "topics:\n"
+        "  - {id: a/b, label: Slash}\n"
+        "concepts:\n"
+        "  - {id: a, label: A, definition: d, topic: a/b, broader: [a%2Fb]}\n"
+        "  - {id: a%2Fb, label: Encoded, definition: d, topic: a/b,\n"
+        "     requires: [{concept: a, reason: r}]}\n"
+        "  - {id: a/b, label: Slashed, definition: d, topic: a/b,\n"
+        "     requires: [{concept: a, reason: r}], motivated_by: [{concept: a, reason: r}]}\n"
+        "works:\n"
+        "  - {id: a/b, title: Work, authors: [X, X]}\n"
+        "sessions:\n"
+        "  - {code: a/b, title: S, collection: C, required: [a/b]}\n"
+        "  - {code: a%2Fb, title: T, collection: C, further: [a/b]}\n"
+    )
+    for directory in (tiny_copy, data_dir()):
+        catalog = load_catalog(directory)
+        owners: Counter[object] = Counter()
+        for table in (catalog.topics, catalog.concepts, catalog.works, catalog.sessions):
+            for entry in table.values():
+                owners.update(set(entry_statements(entry)))
+        assert [s for s, n in owners.items() if n > 1] == []
+        statements = list(catalog_statements(catalog))
+        assert len(statements) == len(set(statements)) + _repeated_within_entries(catalog)
+
+
+def _repeated_within_entries(catalog: object) -> int:
+    from fmgraph.build import entry_statements
+    from fmgraph.model import Catalog
+
+    assert isinstance(catalog, Catalog)
+    tables = (catalog.topics, catalog.concepts, catalog.works, catalog.sessions)
+    made = [list(entry_statements(e)) for t in tables for e in t.values()]
+    return sum(len(m) - len(set(m)) for m in made)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
 from fmgraph import vocab
@@ -48,3 +50,13 @@ def test_every_vocabulary_term_is_declared_in_the_ontology() -> None:
     for term in terms:
         assert (URIRef(term), RDFS.label, None) in ontology, term
         assert (URIRef(term), RDFS.comment, None) in ontology, term
+
+
+@given(st.text())
+def test_a_segment_is_percent_encoded_as_quote_does(value: str) -> None:
+    """The fast path for ids that need no encoding gives what quote() gives, for any text."""
+    from urllib.parse import quote
+
+    from fmgraph.vocab import _segment
+
+    assert _segment(value) == quote(value, safe="-._~")

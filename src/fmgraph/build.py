@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pyoxigraph import Literal, NamedNode, Quad, Triple
 
 from .errors import DataError, Problem
-from .model import Catalog, Concept, Session, Topic, Work
+from .model import Catalog, Concept, Entry, Session, Topic, Work
 from .vocab import (
     CITO,
     CONCEPT_SCHEME,
@@ -146,11 +146,7 @@ def _session(x: Session) -> Iterator[Statement]:
     if x.date is not None:
         yield (s, DCTERMS.date, x.date.isoformat(), XSD.date)
     if x.collection:
-        c = collection_iri(x.collection)
-        yield (s, FM.inCollection, c, None)
-        yield (c, _TYPE, FM.Collection, None)
-        yield (c, _IDENT, x.collection, _STRING)
-        yield (c, _PREF, x.collection, _STRING)
+        yield (s, FM.inCollection, collection_iri(x.collection), None)
     for topic_id in x.topics:
         yield (s, FM.hasTopic, topic_iri(topic_id), None)
     for concept_id in x.assumes:
@@ -169,30 +165,70 @@ def _session(x: Session) -> Iterator[Statement]:
         yield (reading, FM.role, role, _STRING)
 
 
-def catalog_statements(catalog: Catalog) -> Iterator[Statement]:
-    """Every statement the catalog makes, in a deterministic order; a URL that is not an IRI
-    raises DataError naming its work."""
+def _collection(name: str) -> Iterator[Statement]:
+    c = collection_iri(name)
+    yield (c, _TYPE, FM.Collection, None)
+    yield (c, _IDENT, name, _STRING)
+    yield (c, _PREF, name, _STRING)
+
+
+def header_statements() -> Iterator[Statement]:
+    """The statements every catalog makes: its two concept schemes."""
     yield (CONCEPT_SCHEME, _TYPE, SKOS.ConceptScheme, None)
     yield (CONCEPT_SCHEME, _PREF, "fmgraph concepts", _STRING)
     yield (TOPIC_SCHEME, _TYPE, SKOS.ConceptScheme, None)
     yield (TOPIC_SCHEME, _PREF, "fmgraph topics", _STRING)
-    for topic in catalog.topics.values():
-        yield from _topic(topic)
-    for concept in catalog.concepts.values():
-        yield from _concept(concept)
-    for work in catalog.works.values():
-        try:
-            yield from _work(work)
-        except ValueError as e:  # pyoxigraph rejects an invalid IRI, e.g. a URL with a space
-            raise DataError(
-                [
-                    Problem(
-                        work.source.file, work.source.line, f"work {work.id!r}", f"invalid URL: {e}"
-                    )
-                ]
-            ) from e
-    for session in catalog.sessions.values():
-        yield from _session(session)
+
+
+def entry_statements(entry: Entry) -> Iterator[Statement]:
+    """The statements one entry of a data file makes; a URL that is not an IRI raises
+    DataError naming its work.
+
+    Two entries never make the same statement: each statement's subject is the entry's own
+    IRI or a node minted from its id (an authorship, a reading, a prerequisite link), or, for
+    ``skos:narrower``, its object is; ids are unique within their kind and the IRIs of
+    different kinds are apart. The only statements entries share are a collection's, made once
+    for every collection some session is in (:func:`collection_statements`). So the statements
+    of a changed entry can be taken out of a store without asking which other entry makes
+    them (:mod:`fmgraph.patch` relies on this; ``tests/test_build.py`` checks it).
+    """
+    if isinstance(entry, Topic):
+        return _topic(entry)
+    if isinstance(entry, Concept):
+        return _concept(entry)
+    if isinstance(entry, Work):
+        return _checked_work(entry)
+    return _session(entry)
+
+
+def _checked_work(work: Work) -> Iterator[Statement]:
+    try:
+        yield from _work(work)
+    except ValueError as e:  # pyoxigraph rejects an invalid IRI, e.g. a URL with a space
+        raise DataError(
+            [Problem(work.source.file, work.source.line, f"work {work.id!r}", f"invalid URL: {e}")]
+        ) from e
+
+
+def collections(sessions: Iterable[Session]) -> list[str]:
+    """The collections ``sessions`` are in, each once, in order of first use."""
+    return list(dict.fromkeys(x.collection for x in sessions if x.collection))
+
+
+def collection_statements(names: Iterable[str]) -> Iterator[Statement]:
+    """What the graph says of each collection: its type, identifier and label."""
+    for name in names:
+        yield from _collection(name)
+
+
+def catalog_statements(catalog: Catalog) -> Iterator[Statement]:
+    """Every statement the catalog makes, in a deterministic order; a URL that is not an IRI
+    raises DataError naming its work."""
+    yield from header_statements()
+    for table in (catalog.topics, catalog.concepts, catalog.works, catalog.sessions):
+        for entry in table.values():
+            yield from entry_statements(entry)
+    yield from collection_statements(collections(catalog.sessions.values()))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,12 +15,16 @@ class Source:
     line: int | None = None
 
 
+# An entry's source is where it is written, not what it says: two entries that say the same
+# compare equal wherever they are written (a build that finds an entry unchanged reuses it).
+
+
 @dataclass
 class Topic:
     id: str
     label: str
     definition: str | None = None
-    source: Source = Source("<memory>")
+    source: Source = field(default=Source("<memory>"), compare=False)
 
 
 @dataclass
@@ -46,7 +50,7 @@ class Concept:
     requires: list[Prerequisite] = field(default_factory=list)
     motivated_by: list[Motivation] = field(default_factory=list)
     broader: list[str] = field(default_factory=list)
-    source: Source = Source("<memory>")
+    source: Source = field(default=Source("<memory>"), compare=False)
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Work:
     uses: list[str] = field(default_factory=list)
     discusses: list[str] = field(default_factory=list)
     cites: list[str] = field(default_factory=list)
-    source: Source = Source("<memory>")
+    source: Source = field(default=Source("<memory>"), compare=False)
 
 
 @dataclass
@@ -79,12 +83,16 @@ class Session:
     required: list[str] = field(default_factory=list)
     further: list[str] = field(default_factory=list)
     assumes: list[str] = field(default_factory=list)
-    source: Source = Source("<memory>")
+    source: Source = field(default=Source("<memory>"), compare=False)
 
     def readings(self) -> list[tuple[int, str, str]]:
         """``(position, role, work id)`` for every reading, required ones first, from 1."""
         roles = [("required", w) for w in self.required] + [("further", w) for w in self.further]
         return [(i, role, work) for i, (role, work) in enumerate(roles, start=1)]
+
+
+#: One entry of a data file.
+Entry = Topic | Concept | Work | Session
 
 
 @dataclass

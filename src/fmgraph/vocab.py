@@ -133,8 +133,13 @@ CONCEPT_SCHEME: Final = ID + "scheme/concepts"
 TOPIC_SCHEME: Final = ID + "scheme/topics"
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*")
+
+
 def _segment(value: str) -> str:
     # Percent-encode everything outside the unreserved set, so any title or id gives a valid IRI.
+    if _UNRESERVED.fullmatch(value):  # most ids are slugs: quote() would return them as they are
+        return value
     return quote(value, safe="-._~")
 
 
