@@ -3,7 +3,7 @@
 Run: python bench/bench_build.py [--triples 1000000] [--rounds 5] [--workdir DIR]
                                  [--snapshot-sizes 5000,10000,20000,50000,84000]
                                  [--snapshot-rounds 7] [--skip-build] [--skip-snapshot]
-                                 [--before SRC]
+                                 [--skip-edits] [--edit-rounds 5] [--before SRC]
 
 **Build.** A synthetic course of ``--triples`` (bench/synth.py, seed 7) is built from scratch
 in each round, as ``fmgraph`` builds it on first use (``fmgraph.cache.store_path`` with an
@@ -14,6 +14,13 @@ yardstick) and Oxigraph's own ``bulk_load`` into an on-disk store (the floor of 
 writes a database). The build's steps come from its progress messages. With ``--before SRC``
 (the ``src`` directory of another checkout: ``git archive COMMIT | tar -x -C DIR``, then
 ``--before DIR/src``) that code's build runs in the same rounds too.
+
+**Edits.** An instructor edits one file and runs a command: the store is rebuilt by patching
+the store of the directory before the edit (:mod:`fmgraph.patch`). For each YAML file of the
+synthetic course, a copy of the course gets one edit in that file (a quoted value in the
+middle of the file changes); in each round, in fresh processes and in turn, that copy is built
+from a cache holding only the store of the unedited course (a patch), and from an empty cache
+(a full build). Printed per file: both costs and the median over rounds of patch ÷ full.
 
 **Snapshot.** For each of ``--snapshot-sizes``, a synthetic course is built twice: with the
 N-Quads snapshot a small store keeps beside its database, and without it. In each round
@@ -188,6 +195,64 @@ def bench_build(args: argparse.Namespace) -> None:
     print()
 
 
+# ------------------------------------------------------------------------------ edits
+
+
+def edited_copy(data: Path, name: str, target: Path) -> Path:
+    """A copy of ``data`` whose file ``name`` has one quoted value changed, mid-file."""
+    if not target.is_dir():
+        shutil.copytree(data, target)
+        text = (data / name).read_text()
+        start = text.index(': "', len(text) // 2)
+        end = text.index('"\n', start + 3)
+        (target / name).write_text(text[:end] + " (edited)" + text[end:])
+    return target
+
+
+def bench_edits(args: argparse.Namespace) -> None:
+    data = ensure_data(args.workdir, args.triples, args.seed)
+    names = sorted(p.name for p in data.iterdir() if p.suffix == ".yaml")
+    base = args.workdir / f"cache-{data.name}-base"
+    shutil.rmtree(base, ignore_errors=True)
+    build = child("build", str(data), env=dict(os.environ, FMGRAPH_CACHE_DIR=str(base)))
+    say(f"base store built in {build[0]:.2f} s")
+    copies = {n: edited_copy(data, n, args.workdir / f"{data.name}-edit-{n}") for n in names}
+    cells = {(n, kind): Samples() for n in names for kind in ("patch", "full")}
+    loads: list[float] = []
+    for i in range(args.edit_rounds + 1):  # round 0 warms the page cache
+        load = os.getloadavg()[0]
+        for name in names:
+            for kind in ("patch", "full"):
+                cache = args.workdir / f"cache-edit-{kind}"
+                shutil.rmtree(cache, ignore_errors=True)
+                if kind == "patch":  # the unedited course's store, linked: a patch never writes it
+                    shutil.copytree(base, cache, copy_function=os.link)
+                env = dict(os.environ, FMGRAPH_CACHE_DIR=str(cache))
+                got = child("build", str(copies[name]), env=env)
+                patched = any(m[2].startswith("patching") for m in got[3]["marks"])
+                if patched != (kind == "patch"):
+                    raise SystemExit(f"{name}: expected a {kind}, got {got[3]['marks']}")
+                if i:
+                    cells[name, kind].add(*got)
+                shutil.rmtree(cache)
+        say(f"edit round {i}/{args.edit_rounds} done, load average {load:.2f}")
+        if i:
+            loads.append(load)
+    print(f"## An edit of one file at {args.triples:,} triples: patch against full build, "
+          f"{args.edit_rounds} rounds\n")  # fmt: skip
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average (1 min) "
+          f"{min(loads):.2f}-{max(loads):.2f} over the rounds\n")  # fmt: skip
+    print("| file edited | size | patch wall | patch CPU | full build wall | full build CPU | "
+          "patch ÷ full, wall | patch ÷ full, CPU |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for name in names:
+        a, b = cells[name, "patch"], cells[name, "full"]
+        size = (data / name).stat().st_size / 1e6
+        print(f"| {name} | {size:.1f} MB | {span(a.wall)} | {span(a.cpu)} | {span(b.wall)} | "
+              f"{span(b.cpu)} | {ratio(a.wall, b.wall):.2f}× | {ratio(a.cpu, b.cpu):.2f}× |")  # fmt: skip
+    print()
+
+
 # ------------------------------------------------------------------------------ the snapshot
 
 
@@ -249,6 +314,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/fmgraph-build-bench"))
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--skip-snapshot", action="store_true")
+    parser.add_argument("--skip-edits", action="store_true")
+    parser.add_argument("--edit-rounds", type=int, default=5)
     parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -256,6 +323,8 @@ def main() -> None:
         args.before = args.before.resolve()
     if not args.skip_build:
         bench_build(args)
+    if not args.skip_edits:
+        bench_edits(args)
     if not args.skip_snapshot:
         bench_snapshot(args)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
-from .files import atomic_write, data_files
+from .files import RDF_SUFFIXES, atomic_write, data_files
 from .resources import ontology_dir
 from .store import SNAPSHOT, LocalStore
 
@@ -120,14 +120,44 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def write_manifest(path: Path, key: str, triples: int) -> None:
-    """Record the format, key, triple count and each file's size and sha256 in ``path``."""
+def write_manifest(
+    path: Path, key: str, triples: int, digests: dict[str, bytes], like: Path | None = None
+) -> None:
+    """Record in ``path`` the format, key and triple count, the sha256 ``digests`` of the
+    inputs (data files and package, so a later build can find a store to patch), and each
+    file's size and sha256. A file that is a hard link to the same file of the store ``like``
+    (a patched store's tables) takes its checksum from that store's manifest."""
+    known: dict[str, Any] = {}
+    if like is not None:
+        with contextlib.suppress(ValueError):
+            known = read_manifest(like)["files"]
     files = {}
     for p in _listed_files(path):
         st = p.stat()
-        files[p.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(p)}
-    manifest = {"format": STORE_FORMAT, "key": key, "triples": triples, "files": files}
+        same = p.name in known and _same_file(p, like / p.name if like else None)
+        sha256 = known[p.name]["sha256"] if same else _sha256(p)
+        files[p.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256}
+    manifest = {
+        "format": STORE_FORMAT,
+        "key": key,
+        "triples": triples,
+        "files": files,
+        "package": package_key(digests),
+        "data": {n: d.hex() for n, d in sorted(digests.items()) if n.startswith("data/")},
+    }
     atomic_write(path / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+
+def _same_file(path: Path, other: Path | None) -> bool:
+    try:
+        return other is not None and os.path.samefile(path, other)
+    except OSError:
+        return False
+
+
+def package_key(digests: dict[str, bytes]) -> str:
+    """A hash of the package's files among ``digests`` (the inputs that are not data)."""
+    return content_key({n: d for n, d in digests.items() if not n.startswith("data/")})
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -223,11 +253,12 @@ def _cached(data_dir: Path, named: list[tuple[str, Path]], root: Path, say: Prog
         key = index.read_text().strip()
         if _KEY.match(key) and _usable(stores / key, key, say):
             return stores / key
-    key = content_key(_digests(named))
+    digests = _digests(named)
+    key = content_key(digests)
     if _usable(stores / key, key, say):
         _write_index(root, before, key)
         return stores / key
-    built, path = _build(data_dir, stores, say)
+    built, path = _build(data_dir, stores, say, digests)
     # File the index only when no input moved while the build ran, so the stat key names
     # exactly the content the build read.
     if built == key and stat_key(inputs(data_dir)) == before:
@@ -255,8 +286,13 @@ def _write_index(root: Path, stat: str, key: str) -> None:
         atomic_write(root / "index" / stat, key.encode())
 
 
-def _build(data_dir: Path, stores: Path, say: Progress) -> tuple[str, Path]:
-    """Build into a new directory of ``stores``; rename it to its key; return key and path."""
+def _build(
+    data_dir: Path, stores: Path, say: Progress, digests: dict[str, bytes]
+) -> tuple[str, Path]:
+    """Build into a new directory of ``stores``, by patching a store of an earlier version of
+    the data where one is kept (``digests``: the inputs as this build expects them); rename
+    it to its key; return key and path."""
+    from .patch import CannotPatch, patch_store
     from .pipeline import build_store
 
     stores.mkdir(parents=True, exist_ok=True)
@@ -264,11 +300,23 @@ def _build(data_dir: Path, stores: Path, say: Progress) -> tuple[str, Path]:
     try:
         with (tmp / BUILDING).open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            built = build_store(data_dir, tmp, say)
-            digests = {f"data/{p.name}": d for p, d in built.reads.items()}
-            digests.update(_digests(list(_package_inputs())))
-            key = content_key(digests)
-            write_manifest(tmp, key, built.triples)
+            base = patch_base(stores, data_dir, digests)
+            built = None
+            if base is not None:
+                try:
+                    built = patch_store(base, data_dir, tmp, digests, say)
+                except CannotPatch as e:
+                    say(f"building from scratch: {e}")
+                    base = None
+                    for leftover in tmp.iterdir():  # what a declined patch may have copied
+                        if leftover.name != BUILDING:
+                            leftover.unlink()
+            if built is None:
+                built = build_store(data_dir, tmp, say)
+            read = {f"data/{p.name}": d for p, d in built.reads.items()}
+            read.update(_digests(list(_package_inputs())))
+            key = content_key(read)
+            write_manifest(tmp, key, built.triples, read, like=base)
             target = stores / key
             try:
                 tmp.rename(target)
@@ -281,6 +329,38 @@ def _build(data_dir: Path, stores: Path, say: Progress) -> tuple[str, Path]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return key, target
+
+
+def patch_base(stores: Path, data_dir: Path, digests: dict[str, bytes]) -> Path | None:
+    """The kept store that the store of ``data_dir`` is best patched from: built by this
+    package from the same RDF files, with its catalog kept and its files as its manifest says,
+    and of all such the one whose YAML files differ by the fewest bytes (the newest of those);
+    None when there is none."""
+    from .catalogfile import CATALOG
+
+    data = {n: d for n, d in digests.items() if n.startswith("data/")}
+    sizes = {f"data/{p.name}": p.stat().st_size for p in data_files(data_dir)}
+    package = package_key(digests)
+    found: list[tuple[int, int, str, Path]] = []
+    for path in stores.iterdir() if stores.is_dir() else ():
+        if path.name.startswith(".") or not (path / CATALOG).is_file():
+            continue
+        try:
+            manifest = read_manifest(path)
+            if manifest.get("format") != STORE_FORMAT or manifest.get("package") != package:
+                continue
+            before = {n: bytes.fromhex(d) for n, d in manifest["data"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+        changed = {n for n in before.keys() | data.keys() if before.get(n) != data.get(n)}
+        if not changed or any(Path(n).suffix in RDF_SUFFIXES for n in changed):
+            continue
+        newest_first = -path.stat().st_mtime_ns
+        found.append((sum(sizes.get(n, 0) for n in changed), newest_first, path.name, path))
+    for *_, path in sorted(found):
+        if damage(path, path.name) is None:
+            return path
+    return None
 
 
 def _temporary(data_dir: Path, say: Progress) -> Path:
@@ -378,7 +458,14 @@ class CacheInfo:
 
 
 def _size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """The bytes of the files under ``path``, a file linked twice counted once (a patched
+    store shares its table files with the store it was patched from)."""
+    sizes = {}
+    for p in path.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            sizes[st.st_dev, st.st_ino] = st.st_size
+    return sum(sizes.values())
 
 
 def cache_info() -> CacheInfo:

@@ -20,6 +20,7 @@ from pyoxigraph import Literal, Quad, RdfFormat, Store, parse
 
 from .errors import DataError, Problem
 from .files import RDF_SUFFIXES, data_files, read_bytes, recording_reads
+from .gcpause import paused_gc
 from .model import Catalog
 from .resources import ontology_dir
 from .store import SNAPSHOT
@@ -42,7 +43,7 @@ BULK_BATCH = 100_000  # statements (or lines of a file) handed to the store at o
 #: a buffer of at most 16 MiB: a longer literal loads, and then every reading of the snapshot
 #: fails. Half of it leaves room for escapes (each at most doubles a byte) and the IRIs.
 MAX_LITERAL_BYTES = 8 * 1024 * 1024
-_RDF_FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".nq": RdfFormat.N_QUADS}
+RDF_FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".nq": RdfFormat.N_QUADS}
 
 
 @dataclass
@@ -64,6 +65,7 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     store cannot be written.
     """
     from .build import catalog_statements, ntriples_lines, statement_triple
+    from .catalogfile import by_file, catalog_entries, write_catalog
     from .loader import load_catalog
     from .validate import shacl_problems
 
@@ -72,6 +74,7 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     rdf_paths = [p for p in data_files(data_dir) if p.suffix in RDF_SUFFIXES]
     count = itertools.count()
     rdf_files: _RdfFiles | None = None
+    keeping: _Background | None = None  # the catalog, written beside the store's compaction
     try:
         store = Store(str(target))
         rdf_files = _RdfFiles(store, rdf_paths, say)
@@ -81,7 +84,7 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
             f"{len(catalog.sessions)} sessions")  # fmt: skip
         stream = catalog_statements(catalog)
         if any(_size(p) > MAX_LITERAL_BYTES for p in reads):
-            stream = _literals_checked(stream, catalog)
+            stream = literals_checked(stream, catalog)
         head = list(itertools.islice(stream, SHACL_BUILD_LIMIT + 1))
         if len(head) <= SHACL_BUILD_LIMIT:
             problems = shacl_problems([statement_triple(s) for s in head], catalog)
@@ -99,23 +102,40 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
         lines = ntriples_lines(statements)
         while batch := list(itertools.islice(lines, BULK_BATCH)):
             store.bulk_load(input="".join(batch).encode(), format=RdfFormat.N_TRIPLES)
+        from_yaml = next(count)
         store.bulk_load(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
         store.flush()
         total = len(store)
-        if total <= SNAPSHOT_LIMIT:
-            store.dump(str(target / SNAPSHOT), format=RdfFormat.N_QUADS)
-        else:
+        if len(head) > SHACL_BUILD_LIMIT:  # a catalog this large may be patched later
+            say("keeping the catalog for later builds")
+            digests = {p.name: d for p, d in reads.items() if p.suffix not in RDF_SUFFIXES}
+            keeping = _Background(write_catalog, target, by_file(catalog_entries(catalog)),
+                                  digests, from_yaml)  # fmt: skip
+        if not keep_snapshot(store, target, total):
             # Compacting the files the bulk loader wrote makes every later read cheaper, for
             # 0.7-0.9 CPU-s of build at 1M triples: cold `path` 0.13 -> 0.11 CPU-s, `show`
             # 0.15 -> 0.12, `stats` 1.11 -> 0.75 (medians of 5 interleaved runs, 2026-12-02).
             say("compacting the store")
             store.optimize()
         del store
+        if keeping is not None:
+            keeping.finish()
     finally:
         if rdf_files is not None:
             rdf_files.abandon()  # a failed build: stop between batches before the files go
-    say(f"built {total} triples ({next(count)} from YAML)")
+        if keeping is not None:
+            keeping.thread.join()
+    say(f"built {total} triples ({from_yaml} from YAML)")
     return Built(total, reads)
+
+
+def keep_snapshot(store: Store, target: Path, triples: int) -> bool:
+    """Write the N-Quads snapshot of a store of ``triples`` that is small enough to have one
+    (see ``SNAPSHOT_LIMIT``); whether it was written."""
+    if triples > SNAPSHOT_LIMIT:
+        return False
+    store.dump(str(target / SNAPSHOT), format=RdfFormat.N_QUADS)
+    return True
 
 
 def _size(path: Path) -> int:
@@ -125,7 +145,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _literals_checked(statements: Iterator[Statement], catalog: Catalog) -> Iterator[Statement]:
+def literals_checked(statements: Iterator[Statement], catalog: Catalog) -> Iterator[Statement]:
     """``statements``, failing on a literal over ``MAX_LITERAL_BYTES`` with the entry that
     holds it (only run when a data file is big enough to hold one)."""
     from .validate import source_of
@@ -150,6 +170,27 @@ def literal_too_long(file: str, line: int | None, entry: str | None, size: int |
         f"{what}: the limit is {MAX_LITERAL_BYTES // 1048576} MiB"
         " (the store's parser reads one statement into at most 16 MiB)",
     )
+
+
+class _Background:
+    """``function(*args)`` run in a second thread, with the cyclic collector paused."""
+
+    def __init__(self, function: Callable[..., object], *args: object) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(function, *args), daemon=True)
+        self.thread.start()
+
+    def _run(self, function: Callable[..., object], *args: object) -> None:
+        try:
+            with paused_gc():
+                function(*args)
+        except BaseException as e:  # handed to the caller by finish()
+            self.error = e
+
+    def finish(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 class _RdfFiles:
@@ -198,7 +239,7 @@ class _RdfFiles:
 
 def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> bytes:
     """Load one RDF file; return the sha256 of the bytes loaded."""
-    fmt = _RDF_FORMATS[path.suffix]
+    fmt = RDF_FORMATS[path.suffix]
     first_line = 1
     digest = hashlib.sha256()
     try:
@@ -222,7 +263,7 @@ def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> bytes
             digest.update(data)
             quads: Iterator[Quad] = parse(input=data, format=fmt, rename_blank_nodes=True)
             if len(data) > MAX_LITERAL_BYTES:
-                quads = _file_literals_checked(quads, path)
+                quads = _fileliterals_checked(quads, path)
             _extend_in_batches(store, quads)
     except SyntaxError as e:
         # A batch counts its lines from 1; say where they are in the file.
@@ -240,7 +281,7 @@ def _load_rdf_file(store: Store, path: Path, stopping: threading.Event) -> bytes
     return digest.digest()
 
 
-def _file_literals_checked(quads: Iterator[Quad], path: Path) -> Iterator[Quad]:
+def _fileliterals_checked(quads: Iterator[Quad], path: Path) -> Iterator[Quad]:
     for quad in quads:
         value = quad.object
         if isinstance(value, Literal) and len(value.value) * 4 > MAX_LITERAL_BYTES:

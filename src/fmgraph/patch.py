@@ -1,0 +1,298 @@
+"""Patching: the store of a data directory made from the store of an earlier version of it.
+
+Instructors edit one file at a time. When the cache holds a store built from the same package
+and the same RDF files, and only some YAML files differ, a build need not start again: it
+reads the changed files, takes the other files' entries from the catalog kept beside the old
+store (:mod:`fmgraph.catalogfile`), checks the whole catalog as a full build does, and then
+changes a copy of the old store by the difference between the changed files' statements
+before and after. The copy shares the old store's immutable table files through hard links,
+so it costs a few directory entries, and the old store is never opened for writing.
+
+The difference is exact because of how statements are made (:func:`fmgraph.build.
+entry_statements`): no two entries make the same statement, so a statement only the old
+version of a changed entry made can go, unless the ontology, an RDF file or the catalog's
+fixed statements also state it, which is checked. The result holds the same triples as a full
+build of the same files (``tests/test_patch.py`` compares them over many edits).
+
+Whatever a patch cannot do the same way as a full build, it declines (:class:`CannotPatch`),
+and the caller builds from scratch: an RDF file that changed, a catalog small enough for the
+build-time SHACL check, an old store with a snapshot, a kept catalog that cannot be read.
+Problems in the data are raised as the full build raises them, with the same messages.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, Triple, parse
+
+from .build import (
+    Statement,
+    collection_statements,
+    collections,
+    entry_statements,
+    header_statements,
+    statement_triple,
+)
+from .catalogfile import (
+    ENTRIES,
+    by_file,
+    catalog_entries,
+    entries_files,
+    read_catalog,
+    write_catalog,
+)
+from .files import RDF_SUFFIXES, data_files, recording_reads
+from .gcpause import paused_gc
+from .loader import FileEntries, load_catalog
+from .model import Entry, Session
+from .pipeline import RDF_FORMATS, SHACL_BUILD_LIMIT, Built, keep_snapshot, literals_checked
+from .resources import ontology_dir
+from .store import SNAPSHOT
+
+Progress = Callable[[str], None]
+
+#: Files of an engine directory that never change once written: a copy links them.
+_IMMUTABLE_SUFFIXES = (".sst", ".blob")
+#: Files of a store directory a copy leaves behind: locks, logs, and what is written anew.
+_NOT_COPIED = ("LOCK", "manifest.json", "concepts.json", "catalog.json", ".building")
+#: The share of a store's triples a patch may change; beyond it, taking triples out one by one
+#: costs more than a full build (bench/bench_build.py --edits).
+MAX_CHANGED_SHARE = 0.1
+#: Subjects searched for, one pass each, in an N-Triples file before it is parsed whole.
+MAX_SEARCHED_SUBJECTS = 64
+
+
+class CannotPatch(Exception):
+    """This change needs a full build; the message says why."""
+
+
+def patch_store(
+    base: Path,
+    data_dir: Path,
+    target: Path,
+    digests: Mapping[str, bytes],
+    progress: Progress | None = None,
+) -> Built:
+    """Make in the empty directory ``target`` the store of ``data_dir`` from the store at
+    ``base``, built from an earlier version of it. ``digests`` are the sha256 of the data
+    files (named ``data/NAME``) as the caller found them: a file whose digest is the one the
+    old store was built from is not read again, and counts as read with that digest.
+
+    Raises CannotPatch when only a full build can do it, DataError for bad data (as a full
+    build would), OSError when the store cannot be written.
+    """
+    with paused_gc():  # the catalog is millions of containers and no cycles (see loader)
+        return _patch_store(base, data_dir, target, digests, progress)
+
+
+def _patch_store(
+    base: Path,
+    data_dir: Path,
+    target: Path,
+    digests: Mapping[str, bytes],
+    progress: Progress | None,
+) -> Built:
+    from .cache import read_manifest
+
+    say = progress or (lambda _message: None)
+    if (base / SNAPSHOT).exists():
+        raise CannotPatch("the old store is small enough to keep a snapshot")
+    try:
+        manifest = read_manifest(base)
+        base_triples = int(manifest["triples"])
+        base_data = {name: bytes.fromhex(d) for name, d in manifest["data"].items()}
+        kept = read_catalog(base, data_dir)
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CannotPatch(f"the old store's records cannot be read: {e}") from e
+
+    unchanged: dict[Path, bytes] = {}  # files as the old store has them: not read again
+    known: dict[Path, FileEntries] = {}
+    for path in data_files(data_dir):
+        digest = digests.get(f"data/{path.name}")
+        if path.suffix in RDF_SUFFIXES:
+            if digest is None or base_data.get(f"data/{path.name}") != digest:
+                raise CannotPatch(f"{path.name} is new or changed, and is not YAML")
+            unchanged[path] = digest
+        elif digest is not None and kept.digests.get(path.name) == digest:
+            unchanged[path] = digest
+            known[path] = kept.entries[path.name]
+    with recording_reads() as reads:
+        catalog = load_catalog(data_dir, known)
+    reads.update(unchanged)
+    rdf_now = {f"data/{p.name}" for p in catalog.rdf_files}
+    rdf_before = {name for name in base_data if Path(name).suffix in RDF_SUFFIXES}
+    if rdf_now != rdf_before or any(p not in unchanged for p in catalog.rdf_files):
+        raise CannotPatch("the RDF files are not those of the old store")
+
+    reused = {os.fspath(path) for path in known}
+    yaml_now = {p.name for p in reads if p.suffix not in RDF_SUFFIXES}
+    changed = sorted((yaml_now | set(kept.digests)) - {p.name for p in known})
+    old = [e for name in changed for e in _flat(kept.entries.get(name, {}))]
+    new = [e for e in catalog_entries(catalog) if e.source.file not in reused]
+    # An entry the edit left as it was makes the statements it made (its source is not
+    # compared: lines move when others are edited); only the rest are remade.
+    before_edit = {_key(e): e for e in old}
+    edited = [e for e in new if before_edit.get(_key(e)) != e]
+    kept_as_was = {_key(e) for e in new} - {_key(e) for e in edited}
+    old = [e for e in old if _key(e) not in kept_as_was]
+    old_statements = [s for e in old for s in entry_statements(e)]
+    new_statements = list(
+        literals_checked((s for e in edited for s in entry_statements(e)), catalog)
+    )
+    old_sessions = [e for f in kept.entries.values() for e in f.get("sessions", ())]
+    old_collections = set(collections(e for e in old_sessions if isinstance(e, Session)))
+    new_collections = set(collections(catalog.sessions.values()))
+    statements = (
+        kept.statements
+        + len(new_statements) - len(old_statements)
+        + _count(collection_statements(new_collections))
+        - _count(collection_statements(old_collections))
+    )  # fmt: skip
+    if statements <= SHACL_BUILD_LIMIT:
+        raise CannotPatch(f"a catalogue of {statements} statements is checked with SHACL")
+
+    before, after = set(old_statements), set(new_statements)
+    before.update(collection_statements(old_collections - new_collections))
+    after.update(collection_statements(new_collections - old_collections))
+    gone = {statement_triple(s) for s in before - after}
+    come = [Quad(*statement_triple(s)) for s in sorted(after - before, key=_order)]
+    if len(gone) + len(come) > MAX_CHANGED_SHARE * base_triples:
+        raise CannotPatch(f"{len(gone) + len(come)} triples change, a full build is cheaper")
+    say(f"patching the store {base.name}: {', '.join(changed)} changed")
+    gone -= _stated_elsewhere(gone, catalog.rdf_files)
+
+    try:
+        _link_copy(base, target, keep=[ENTRIES.format(unchanged[p].hex()) for p in known])
+    except FileNotFoundError as e:  # another process pruned the old store meanwhile
+        raise CannotPatch(f"the old store went away while it was copied ({e})") from e
+    store = Store(str(target))
+    removed = 0
+    for triple in gone:
+        quad = Quad(*triple)
+        if quad in store:
+            store.remove(quad)
+            removed += 1
+    fresh = [q for q in come if q not in store]
+    store.extend(fresh)
+    store.flush()
+    total = base_triples - removed + len(fresh)
+    keep_snapshot(store, target, total)
+    del store
+
+    yaml_digests = {p.name: d for p, d in reads.items() if p.suffix not in RDF_SUFFIXES}
+    write_catalog(target, by_file(new), yaml_digests, statements)
+    say(f"built {total} triples by patching: {removed} taken out, {len(fresh)} put in")
+    return Built(total, dict(reads))
+
+
+def _key(entry: Entry) -> tuple[type, str]:
+    return (type(entry), entry.code if isinstance(entry, Session) else entry.id)
+
+
+def _flat(entries: FileEntries) -> list[Entry]:
+    return [e for items in entries.values() for e in items]
+
+
+def _count(items: Iterable[object]) -> int:
+    return sum(1 for _ in items)
+
+
+def _order(statement: Statement) -> tuple[str, str, str, str]:
+    s, p, o, datatype = statement
+    return (s, p, o, "" if datatype is None else "^" + datatype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Is a statement made elsewhere?
+
+
+def _stated_elsewhere(candidates: set[Triple], rdf_files: list[Path]) -> set[Triple]:
+    """Those of ``candidates`` that the catalog's fixed statements, the ontology or one of
+    ``rdf_files`` states in the default graph."""
+    found = candidates & _always_stated()
+    for path in rdf_files:
+        rest = candidates - found
+        if not rest:
+            break
+        found |= _stated_in(path, rest)
+    return found
+
+
+@cache
+def _always_stated() -> frozenset[Triple]:
+    header = {statement_triple(s) for s in header_statements()}
+    ontology = parse(path=str(ontology_dir() / "fmgraph.ttl"), format=RdfFormat.TURTLE)
+    return frozenset(header | {q.triple for q in ontology})
+
+
+def _stated_in(path: Path, candidates: set[Triple]) -> set[Triple]:
+    """Those of ``candidates`` the RDF file at ``path`` states in the default graph.
+
+    An N-Triples or N-Quads file states a triple on one line that holds its subject written
+    out as ``<IRI>``, unless the file escapes characters of its IRIs (``\\u``), so only the
+    lines holding the candidates' subjects are parsed; other files are parsed whole.
+    """
+    fmt = RDF_FORMATS[path.suffix]
+    subjects = {str(t.subject) for t in candidates}  # "<IRI>": the catalog's subjects are IRIs
+    lines: bytes | None = None
+    if fmt in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS) and len(subjects) <= MAX_SEARCHED_SUBJECTS:
+        lines = _lines_with(path, [s.encode() for s in sorted(subjects)])
+    if lines is None:
+        quads = parse(path=str(path), format=fmt, rename_blank_nodes=True)
+    else:
+        quads = parse(input=lines, format=fmt)
+    return {q.triple for q in quads if q.graph_name == DefaultGraph() and q.triple in candidates}
+
+
+def _lines_with(path: Path, needles: list[bytes]) -> bytes | None:
+    """The lines of the file at ``path`` that hold one of ``needles``; None when the file
+    escapes characters (then an IRI may be written other than as its needle)."""
+    if path.stat().st_size == 0:
+        return b""
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b"\\u") != -1 or data.find(b"\\U") != -1:
+            return None
+        starts: set[int] = set()
+        for needle in needles:
+            at = data.find(needle)
+            while at != -1:
+                start = data.rfind(b"\n", 0, at) + 1
+                if start not in starts:
+                    starts.add(start)
+                at = data.find(needle, at + len(needle))
+        found = []
+        for start in sorted(starts):
+            end = data.find(b"\n", start)
+            found.append(data[start : end if end != -1 else len(data)])
+        return b"\n".join(found) + b"\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Copying a store
+
+
+def _link_copy(base: Path, target: Path, keep: list[str]) -> None:
+    """Copy the store at ``base`` into ``target``: its immutable table files and the entries
+    files named in ``keep`` as hard links (copies where links cannot be made), the rest as
+    copies."""
+    keep_entries = set(keep)
+    kept_entries = set(entries_files(base))
+    for source in base.iterdir():
+        name = source.name
+        if not source.is_file() or name in _NOT_COPIED or name.startswith("LOG"):
+            continue
+        if name in kept_entries and name not in keep_entries:
+            continue
+        if source.suffix in _IMMUTABLE_SUFFIXES or name in keep_entries:
+            try:
+                os.link(source, target / name)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(source, target / name)
