@@ -8,6 +8,7 @@ cache of its own, triple for triple.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -19,12 +20,19 @@ from pyoxigraph import Store
 import fmgraph.patch
 import fmgraph.pipeline
 from fmgraph.cache import damage, read_manifest, store_path
-from fmgraph.catalogfile import CATALOG, by_file, catalog_entries, read_catalog, write_catalog
+from fmgraph.catalogfile import (
+    CATALOG,
+    by_file,
+    catalog_entries,
+    kept_text,
+    read_catalog,
+    write_catalog,
+)
 from fmgraph.errors import DataError
 from fmgraph.loader import load_catalog
 from fmgraph.resources import data_dir as bundled_data
 
-Edit = Callable[[Path], None]
+Edit = Callable[[Path], object]
 
 
 @pytest.fixture
@@ -288,7 +296,11 @@ def test_the_kept_catalog_reads_back_as_loaded(tmp_path: Path) -> None:
     catalog = load_catalog(bundled_data())
     entries = by_file(catalog_entries(catalog))
     digests = {name: bytes([i]) * 32 for i, name in enumerate(sorted(entries))}
-    write_catalog(tmp_path, entries, digests, 1234)
+    works = (bundled_data() / "works.yaml").read_bytes()
+    digests["works.yaml"] = hashlib.sha256(works).digest()
+    write_catalog(tmp_path, entries, digests, 1234, bundled_data())
+    assert kept_text(tmp_path, digests["works.yaml"]) == works  # the text, when it matches
+    assert kept_text(tmp_path, digests["topics.yaml"]) is None
     kept = read_catalog(tmp_path, bundled_data())
     assert kept.entries == entries
     sources = {n: {s: [e.source for e in t] for s, t in f.items()} for n, f in entries.items()}
@@ -305,7 +317,7 @@ def test_without_hard_links_the_tables_are_copied(
     def no_links(*args: object) -> None:
         raise OSError(1, "Operation not permitted")
 
-    monkeypatch.setattr(fmgraph.patch.os, "link", no_links)
+    monkeypatch.setattr(os, "link", no_links)
     EDITS["a concept is added"](course)
     patched, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert any(m.startswith("patching the store") for m in messages)
@@ -335,3 +347,30 @@ def test_an_old_store_pruned_during_the_copy_means_a_full_build(
     assert _quads(rebuilt) == _quads(full)
     assert sorted(p.name for p in rebuilt.iterdir()) == sorted(p.name for p in full.iterdir())
     assert not (rebuilt / BUILDING).exists()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _replace("concepts.yaml", "definition: ", "definition: Edited. ", count=1),
+        lambda data: _swap_readings(data / "sessions.yaml"),
+        _replace("works.yaml", "\n  - id: ", "\n  - id: inserted-work\n    title: New\n  - id: "),
+    ],
+    ids=["a definition", "a reading list", "a new work"],
+)
+def test_an_edit_inside_a_list_is_read_in_part(
+    course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Edit
+) -> None:
+    _build(course, tmp_path / "cache", monkeypatch)
+    edit(course)
+    patched, messages = _build(course, tmp_path / "cache", monkeypatch)
+    assert any(m.startswith("patching the store") and "(read in part)" in m for m in messages)
+    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
+    assert _quads(patched) == _quads(full)
+    patched_catalog, full_catalog = read_catalog(patched, course), read_catalog(full, course)
+    assert patched_catalog.entries == full_catalog.entries
+    lines = {
+        n: [e.source.line for s in f.values() for e in s] for n, f in full_catalog.entries.items()
+    }
+    assert {n: [e.source.line for s in f.values() for e in s]
+            for n, f in patched_catalog.entries.items()} == lines  # fmt: skip

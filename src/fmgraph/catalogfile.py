@@ -4,15 +4,19 @@ the entries of the files that did not change (:mod:`fmgraph.patch`).
 A large store's directory holds ``catalog.json``, naming each YAML file it was built from with
 the sha256 of its bytes and the file that keeps its entries, ``entries-<sha256>.json``: rows
 of plain JSON values, one per entry, in file order, each ending with the line the entry starts
-on. The entries files are named by the content they were read from, so a patched store shares
-those of its unchanged files with the store it came from. Stores are content-addressed and
-never change, and the manifest covers these files like any other; a file that cannot be read
-back is reported as :class:`ValueError`, and the build that wanted it builds from scratch.
+on; and a copy of the file's text, ``text-<sha256>.yaml``, so that an edit can be read in part
+(:mod:`fmgraph.reparse`). These files are named by the content they were read from, so a
+patched store shares those of its unchanged files with the store it came from. Stores are
+content-addressed and never change, and the manifest covers these files like any other; a
+file that cannot be read back is reported as :class:`ValueError`, and the build that wanted
+it builds from scratch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +30,7 @@ from .model import Catalog, Concept, Entry, Motivation, Prerequisite, Session, S
 CATALOG = "catalog.json"
 FORMAT = "1"
 ENTRIES = "entries-{}.json"
+TEXT = "text-{}.yaml"
 
 
 @dataclass(frozen=True)
@@ -126,20 +131,40 @@ def catalog_entries(catalog: Catalog) -> Iterable[Entry]:
 
 
 def write_catalog(
-    target: Path, entries: dict[str, FileEntries], digests: dict[str, bytes], statements: int
+    target: Path,
+    entries: dict[str, FileEntries],
+    digests: dict[str, bytes],
+    statements: int,
+    data_dir: Path,
 ) -> None:
     """Keep ``entries`` (by file name) in the store directory ``target``, each file's under the
-    sha256 of its bytes from ``digests``. A file's entries are written once: a patch hands the
-    unchanged ones over already linked in."""
+    sha256 of its bytes from ``digests``, with a copy of the file's text (taken from
+    ``data_dir`` when it still has those bytes). A file's entries and text are written once:
+    a patch hands the unchanged ones over already linked in."""
     files = {}
     for name in sorted(digests):
-        entries_file = ENTRIES.format(digests[name].hex())
-        files[name] = {"sha256": digests[name].hex(), "entries": entries_file}
+        sha256 = digests[name].hex()
+        entries_file, text_file = ENTRIES.format(sha256), TEXT.format(sha256)
+        files[name] = {"sha256": sha256, "entries": entries_file}
         if not (target / entries_file).exists():
             rows = {s: [_row(e) for e in items] for s, items in entries.get(name, {}).items()}
             (target / entries_file).write_text(json.dumps(rows, ensure_ascii=False))
+        if not (target / text_file).exists():
+            with contextlib.suppress(OSError):  # the text is an aid: a patch can do without
+                text = (data_dir / name).read_bytes()
+                if hashlib.sha256(text).digest() == digests[name]:
+                    (target / text_file).write_bytes(text)
     index = {"format": FORMAT, "statements": statements, "files": files}
     (target / CATALOG).write_text(json.dumps(index, indent=1, sort_keys=True))
+
+
+def kept_text(store: Path, digest: bytes) -> bytes | None:
+    """The text of the YAML file of sha256 ``digest`` that the store at ``store`` was built
+    from, when it is kept."""
+    try:
+        return (store / TEXT.format(digest.hex())).read_bytes()
+    except OSError:
+        return None
 
 
 def read_catalog(store: Path, data_dir: Path, names: Iterable[str] | None = None) -> KeptCatalog:
@@ -164,6 +189,6 @@ def read_catalog(store: Path, data_dir: Path, names: Iterable[str] | None = None
         raise ValueError(f"{CATALOG} cannot be read: {e}") from e
 
 
-def entries_files(store: Path) -> list[str]:
-    """The entries files a store keeps."""
-    return sorted(p.name for p in store.glob(ENTRIES.format("*")))
+def kept_files(store: Path) -> list[str]:
+    """The entries and text files a store keeps."""
+    return sorted(p.name for pattern in (ENTRIES, TEXT) for p in store.glob(pattern.format("*")))

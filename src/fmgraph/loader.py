@@ -73,14 +73,19 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file safely; a syntax error or a Python tag is a DataError at its line."""
-    text = read_text(path)  # through files, so a build knows the bytes it read
+    return parse_yaml(read_text(path), str(path))  # through files: a build knows what it read
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML ``text`` safely, its mappings carrying their lines; a syntax error or a
+    Python tag is a DataError at its line of ``file``."""
     try:
         return load_values(text, _LineLoader, _Mapping)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(e, "problem", None) or str(e)
-        raise DataError([Problem(str(path), line, None, f"YAML error: {problem}")]) from e
+        raise DataError([Problem(file, line, None, f"YAML error: {problem}")]) from e
 
 
 class _Entry:

@@ -41,17 +41,27 @@ from .build import (
 )
 from .catalogfile import (
     ENTRIES,
+    TEXT,
     by_file,
     catalog_entries,
-    entries_files,
+    kept_files,
+    kept_text,
     read_catalog,
     write_catalog,
 )
-from .files import RDF_SUFFIXES, data_files, recording_reads
+from .files import RDF_SUFFIXES, data_files, read_bytes, recording_reads
 from .gcpause import paused_gc
 from .loader import FileEntries, load_catalog
 from .model import Entry, Session
-from .pipeline import RDF_FORMATS, SHACL_BUILD_LIMIT, Built, keep_snapshot, literals_checked
+from .pipeline import (
+    RDF_FORMATS,
+    SHACL_BUILD_LIMIT,
+    Background,
+    Built,
+    keep_snapshot,
+    literals_checked,
+)
+from .reparse import reparse
 from .resources import ontology_dir
 from .store import SNAPSHOT
 
@@ -122,7 +132,14 @@ def _patch_store(
         elif digest is not None and kept.digests.get(path.name) == digest:
             unchanged[path] = digest
             known[path] = kept.entries[path.name]
+    in_part: set[str] = set()
     with recording_reads() as reads:
+        for path in data_files(data_dir):  # an edited file is read in part where it can be
+            if path not in unchanged and path.name in kept.digests:
+                entries = _read_edited(base, path, kept.digests[path.name], kept.entries)
+                if entries is not None:
+                    known[path] = entries
+                    in_part.add(path.name)
         catalog = load_catalog(data_dir, known)
     reads.update(unchanged)
     rdf_now = {f"data/{p.name}" for p in catalog.rdf_files}
@@ -130,16 +147,20 @@ def _patch_store(
     if rdf_now != rdf_before or any(p not in unchanged for p in catalog.rdf_files):
         raise CannotPatch("the RDF files are not those of the old store")
 
-    reused = {os.fspath(path) for path in known}
+    reused = {os.fspath(path) for path in unchanged}
     yaml_now = {p.name for p in reads if p.suffix not in RDF_SUFFIXES}
-    changed = sorted((yaml_now | set(kept.digests)) - {p.name for p in known})
+    changed = sorted((yaml_now | set(kept.digests)) - {p.name for p in unchanged})
     old = [e for name in changed for e in _flat(kept.entries.get(name, {}))]
     new = [e for e in catalog_entries(catalog) if e.source.file not in reused]
-    # An entry the edit left as it was makes the statements it made (its source is not
-    # compared: lines move when others are edited); only the rest are remade.
+    # An entry the edit left as it was makes the statements it made: the same object when its
+    # file was read in part, an equal one otherwise (its source is not compared: lines move
+    # when others are edited). Only the rest are remade.
+    old_objects, new_objects = set(map(id, old)), set(map(id, new))
+    old = [e for e in old if id(e) not in new_objects]
+    new_rest = [e for e in new if id(e) not in old_objects]
     before_edit = {_key(e): e for e in old}
-    edited = [e for e in new if before_edit.get(_key(e)) != e]
-    kept_as_was = {_key(e) for e in new} - {_key(e) for e in edited}
+    edited = [e for e in new_rest if before_edit.get(_key(e)) != e]
+    kept_as_was = {_key(e) for e in new_rest} - {_key(e) for e in edited}
     old = [e for e in old if _key(e) not in kept_as_was]
     old_statements = [s for e in old for s in entry_statements(e)]
     new_statements = list(
@@ -164,31 +185,53 @@ def _patch_store(
     come = [Quad(*statement_triple(s)) for s in sorted(after - before, key=_order)]
     if len(gone) + len(come) > MAX_CHANGED_SHARE * base_triples:
         raise CannotPatch(f"{len(gone) + len(come)} triples change, a full build is cheaper")
-    say(f"patching the store {base.name}: {', '.join(changed)} changed")
-    gone -= _stated_elsewhere(gone, catalog.rdf_files)
-
+    what = [f"{name} (read in part)" if name in in_part else name for name in changed]
+    say(f"patching the store {base.name}: {', '.join(what)} changed")
     try:
-        _link_copy(base, target, keep=[ENTRIES.format(unchanged[p].hex()) for p in known])
+        _link_copy(base, target, keep=[f.format(d.hex()) for d in unchanged.values()
+                                       for f in (ENTRIES, TEXT)])  # fmt: skip
     except FileNotFoundError as e:  # another process pruned the old store meanwhile
         raise CannotPatch(f"the old store went away while it was copied ({e})") from e
-    store = Store(str(target))
-    removed = 0
-    for triple in gone:
-        quad = Quad(*triple)
-        if quad in store:
-            store.remove(quad)
-            removed += 1
-    fresh = [q for q in come if q not in store]
-    store.extend(fresh)
-    store.flush()
-    total = base_triples - removed + len(fresh)
-    keep_snapshot(store, target, total)
-    del store
 
+    # The catalog is written in a second thread while the store is changed. The entries of
+    # the files read in part are grouped already; the others' are grouped here.
     yaml_digests = {p.name: d for p, d in reads.items() if p.suffix not in RDF_SUFFIXES}
-    write_catalog(target, by_file(new), yaml_digests, statements)
+    read_in_part = {p for p in known if p.name in in_part}
+    grouped = {p.name: known[p] for p in read_in_part}
+    in_part_files = {os.fspath(p) for p in read_in_part}
+    grouped.update(by_file(e for e in new if e.source.file not in in_part_files))
+    keeping = Background(write_catalog, target, grouped, yaml_digests, statements, data_dir)
+    try:
+        gone -= _stated_elsewhere(gone, catalog.rdf_files)
+        store = Store(str(target))
+        removed = 0
+        for triple in gone:
+            quad = Quad(*triple)
+            if quad in store:
+                store.remove(quad)
+                removed += 1
+        fresh = [q for q in come if q not in store]
+        store.extend(fresh)
+        store.flush()
+        total = base_triples - removed + len(fresh)
+        keep_snapshot(store, target, total)
+        del store
+    finally:
+        keeping.thread.join()
+    keeping.finish()
     say(f"built {total} triples by patching: {removed} taken out, {len(fresh)} put in")
     return Built(total, dict(reads))
+
+
+def _read_edited(
+    base: Path, path: Path, digest: bytes, kept: dict[str, FileEntries]
+) -> FileEntries | None:
+    """The entries of the edited YAML file at ``path``, read in part from its text as the old
+    store kept it (of sha256 ``digest``); None when it must be read whole."""
+    old = kept_text(base, digest)
+    if old is None:
+        return None
+    return reparse(old, read_bytes(path), kept[path.name], os.fspath(path))
 
 
 def _key(entry: Entry) -> tuple[type, str]:
@@ -281,15 +324,15 @@ def _link_copy(base: Path, target: Path, keep: list[str]) -> None:
     """Copy the store at ``base`` into ``target``: its immutable table files and the entries
     files named in ``keep`` as hard links (copies where links cannot be made), the rest as
     copies."""
-    keep_entries = set(keep)
-    kept_entries = set(entries_files(base))
+    wanted = set(keep)
+    kept = set(kept_files(base))
     for source in base.iterdir():
         name = source.name
         if not source.is_file() or name in _NOT_COPIED or name.startswith("LOG"):
             continue
-        if name in kept_entries and name not in keep_entries:
+        if name in kept and name not in wanted:
             continue
-        if source.suffix in _IMMUTABLE_SUFFIXES or name in keep_entries:
+        if source.suffix in _IMMUTABLE_SUFFIXES or name in wanted:
             try:
                 os.link(source, target / name)
                 continue

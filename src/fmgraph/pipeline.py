@@ -74,7 +74,7 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
     rdf_paths = [p for p in data_files(data_dir) if p.suffix in RDF_SUFFIXES]
     count = itertools.count()
     rdf_files: _RdfFiles | None = None
-    keeping: _Background | None = None  # the catalog, written beside the store's compaction
+    keeping: Background | None = None  # the catalog, written beside the store's compaction
     try:
         store = Store(str(target))
         rdf_files = _RdfFiles(store, rdf_paths, say)
@@ -109,8 +109,8 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
         if len(head) > SHACL_BUILD_LIMIT:  # a catalog this large may be patched later
             say("keeping the catalog for later builds")
             digests = {p.name: d for p, d in reads.items() if p.suffix not in RDF_SUFFIXES}
-            keeping = _Background(write_catalog, target, by_file(catalog_entries(catalog)),
-                                  digests, from_yaml)  # fmt: skip
+            keeping = Background(write_catalog, target, by_file(catalog_entries(catalog)),
+                                  digests, from_yaml, data_dir)  # fmt: skip
         if not keep_snapshot(store, target, total):
             # Compacting the files the bulk loader wrote makes every later read cheaper, for
             # 0.7-0.9 CPU-s of build at 1M triples: cold `path` 0.13 -> 0.11 CPU-s, `show`
@@ -172,7 +172,7 @@ def literal_too_long(file: str, line: int | None, entry: str | None, size: int |
     )
 
 
-class _Background:
+class Background:
     """``function(*args)`` run in a second thread, with the cyclic collector paused."""
 
     def __init__(self, function: Callable[..., object], *args: object) -> None:
