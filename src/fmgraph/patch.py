@@ -26,6 +26,7 @@ import mmap
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from .build import (
 from .catalogfile import (
     ENTRIES,
     TEXT,
+    KeptCatalog,
     by_file,
     catalog_entries,
     kept_files,
@@ -52,7 +54,7 @@ from .catalogfile import (
 from .files import RDF_SUFFIXES, data_files, read_bytes, recording_reads
 from .gcpause import paused_gc
 from .loader import FileEntries, load_catalog
-from .model import Entry, Session
+from .model import Catalog, Entry, Session
 from .pipeline import (
     RDF_FORMATS,
     SHACL_BUILD_LIMIT,
@@ -108,20 +110,79 @@ def _patch_store(
     digests: Mapping[str, bytes],
     progress: Progress | None,
 ) -> Built:
+    say = progress or (lambda _message: None)
+    base_triples, base_data, kept = _old_store(base, data_dir)
+    read = _read(base, data_dir, digests, base_data, kept)
+    change = _change(kept, read)
+    if change.statements <= SHACL_BUILD_LIMIT:
+        raise CannotPatch(f"a catalogue of {change.statements} statements is checked with SHACL")
+    if len(change.gone) + len(change.come) > MAX_CHANGED_SHARE * base_triples:
+        size = len(change.gone) + len(change.come)
+        raise CannotPatch(f"{size} triples change, a full build is cheaper")
+    what = [f"{n} (read in part)" if n in read.in_part else n for n in change.files]
+    say(f"patching the store {base.name}: {', '.join(what)} changed")
+    try:
+        _link_copy(base, target, keep=[f.format(d.hex()) for d in read.unchanged.values()
+                                       for f in (ENTRIES, TEXT)])  # fmt: skip
+    except FileNotFoundError as e:  # another process pruned the old store meanwhile
+        raise CannotPatch(f"the old store went away while it was copied ({e})") from e
+
+    # The catalog is written in a second thread while the store is changed. The entries of
+    # the files read in part are grouped already; the others' are grouped here.
+    yaml_digests = {p.name: d for p, d in read.digests.items() if p.suffix not in RDF_SUFFIXES}
+    in_part = {p for p in read.known if p.name in read.in_part}
+    grouped = {p.name: read.known[p] for p in in_part}
+    in_part_files = {os.fspath(p) for p in in_part}
+    grouped.update(by_file(e for e in change.entries if e.source.file not in in_part_files))
+    keeping = Background(write_catalog, target, grouped, yaml_digests, change.statements,
+                         data_dir)  # fmt: skip
+    try:
+        gone = change.gone - _stated_elsewhere(change.gone, read.catalog.rdf_files)
+        removed, added = _apply(target, gone, change.come, base_triples)
+    finally:
+        keeping.thread.join()
+    keeping.finish()
+    total = base_triples - removed + added
+    say(f"built {total} triples by patching: {removed} taken out, {added} put in")
+    return Built(total, dict(read.digests))
+
+
+def _old_store(base: Path, data_dir: Path) -> tuple[int, dict[str, bytes], KeptCatalog]:
+    """The old store's triple count, the digests of its data files and its kept catalog."""
     from .cache import read_manifest
 
-    say = progress or (lambda _message: None)
     if (base / SNAPSHOT).exists():
         raise CannotPatch("the old store is small enough to keep a snapshot")
     try:
         manifest = read_manifest(base)
-        base_triples = int(manifest["triples"])
-        base_data = {name: bytes.fromhex(d) for name, d in manifest["data"].items()}
-        kept = read_catalog(base, data_dir)
+        triples = int(manifest["triples"])
+        data = {name: bytes.fromhex(d) for name, d in manifest["data"].items()}
+        return triples, data, read_catalog(base, data_dir)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CannotPatch(f"the old store's records cannot be read: {e}") from e
 
-    unchanged: dict[Path, bytes] = {}  # files as the old store has them: not read again
+
+@dataclass
+class _Read:
+    """The data as a patch read it."""
+
+    catalog: Catalog
+    digests: dict[Path, bytes]  # of every data file, as read or as the old store had it
+    unchanged: dict[Path, bytes]  # the files as the old store has them: not read again
+    known: dict[Path, FileEntries]  # entries not parsed from a whole file
+    in_part: set[str]  # the names of the edited files read in part
+
+
+def _read(
+    base: Path,
+    data_dir: Path,
+    digests: Mapping[str, bytes],
+    base_data: dict[str, bytes],
+    kept: KeptCatalog,
+) -> _Read:
+    """The catalog of ``data_dir``: the unchanged files' entries from the kept catalog, the
+    edited ones' read in part where they can be, the rest parsed; checked whole."""
+    unchanged: dict[Path, bytes] = {}
     known: dict[Path, FileEntries] = {}
     for path in data_files(data_dir):
         digest = digests.get(f"data/{path.name}")
@@ -134,7 +195,7 @@ def _patch_store(
             known[path] = kept.entries[path.name]
     in_part: set[str] = set()
     with recording_reads() as reads:
-        for path in data_files(data_dir):  # an edited file is read in part where it can be
+        for path in data_files(data_dir):
             if path not in unchanged and path.name in kept.digests:
                 entries = _read_edited(base, path, kept.digests[path.name], kept.entries)
                 if entries is not None:
@@ -146,11 +207,27 @@ def _patch_store(
     rdf_before = {name for name in base_data if Path(name).suffix in RDF_SUFFIXES}
     if rdf_now != rdf_before or any(p not in unchanged for p in catalog.rdf_files):
         raise CannotPatch("the RDF files are not those of the old store")
+    return _Read(catalog, dict(reads), unchanged, known, in_part)
 
-    reused = {os.fspath(path) for path in unchanged}
-    yaml_now = {p.name for p in reads if p.suffix not in RDF_SUFFIXES}
-    changed = sorted((yaml_now | set(kept.digests)) - {p.name for p in unchanged})
-    old = [e for name in changed for e in _flat(kept.entries.get(name, {}))]
+
+@dataclass
+class _Change:
+    """What an edit changes: the files, their entries now, the statements the catalog makes,
+    and the triples to take out and put in."""
+
+    files: list[str]
+    entries: list[Entry]
+    statements: int
+    gone: set[Triple]
+    come: list[Quad]
+
+
+def _change(kept: KeptCatalog, read: _Read) -> _Change:
+    catalog = read.catalog
+    reused = {os.fspath(path) for path in read.unchanged}
+    yaml_now = {p.name for p in read.digests if p.suffix not in RDF_SUFFIXES}
+    files = sorted((yaml_now | set(kept.digests)) - {p.name for p in read.unchanged})
+    old = [e for name in files for e in _flat(kept.entries.get(name, {}))]
     new = [e for e in catalog_entries(catalog) if e.source.file not in reused]
     # An entry the edit left as it was makes the statements it made: the same object when its
     # file was read in part, an equal one otherwise (its source is not compared: lines move
@@ -163,9 +240,8 @@ def _patch_store(
     kept_as_was = {_key(e) for e in new_rest} - {_key(e) for e in edited}
     old = [e for e in old if _key(e) not in kept_as_was]
     old_statements = [s for e in old for s in entry_statements(e)]
-    new_statements = list(
-        literals_checked((s for e in edited for s in entry_statements(e)), catalog)
-    )
+    made = (s for e in edited for s in entry_statements(e))
+    new_statements = list(literals_checked(made, catalog))
     old_sessions = [e for f in kept.entries.values() for e in f.get("sessions", ())]
     old_collections = set(collections(e for e in old_sessions if isinstance(e, Session)))
     new_collections = set(collections(catalog.sessions.values()))
@@ -175,52 +251,31 @@ def _patch_store(
         + _count(collection_statements(new_collections))
         - _count(collection_statements(old_collections))
     )  # fmt: skip
-    if statements <= SHACL_BUILD_LIMIT:
-        raise CannotPatch(f"a catalogue of {statements} statements is checked with SHACL")
-
     before, after = set(old_statements), set(new_statements)
     before.update(collection_statements(old_collections - new_collections))
     after.update(collection_statements(new_collections - old_collections))
     gone = {statement_triple(s) for s in before - after}
     come = [Quad(*statement_triple(s)) for s in sorted(after - before, key=_order)]
-    if len(gone) + len(come) > MAX_CHANGED_SHARE * base_triples:
-        raise CannotPatch(f"{len(gone) + len(come)} triples change, a full build is cheaper")
-    what = [f"{name} (read in part)" if name in in_part else name for name in changed]
-    say(f"patching the store {base.name}: {', '.join(what)} changed")
-    try:
-        _link_copy(base, target, keep=[f.format(d.hex()) for d in unchanged.values()
-                                       for f in (ENTRIES, TEXT)])  # fmt: skip
-    except FileNotFoundError as e:  # another process pruned the old store meanwhile
-        raise CannotPatch(f"the old store went away while it was copied ({e})") from e
+    return _Change(files, new, statements, gone, come)
 
-    # The catalog is written in a second thread while the store is changed. The entries of
-    # the files read in part are grouped already; the others' are grouped here.
-    yaml_digests = {p.name: d for p, d in reads.items() if p.suffix not in RDF_SUFFIXES}
-    read_in_part = {p for p in known if p.name in in_part}
-    grouped = {p.name: known[p] for p in read_in_part}
-    in_part_files = {os.fspath(p) for p in read_in_part}
-    grouped.update(by_file(e for e in new if e.source.file not in in_part_files))
-    keeping = Background(write_catalog, target, grouped, yaml_digests, statements, data_dir)
-    try:
-        gone -= _stated_elsewhere(gone, catalog.rdf_files)
-        store = Store(str(target))
-        removed = 0
-        for triple in gone:
-            quad = Quad(*triple)
-            if quad in store:
-                store.remove(quad)
-                removed += 1
-        fresh = [q for q in come if q not in store]
-        store.extend(fresh)
-        store.flush()
-        total = base_triples - removed + len(fresh)
-        keep_snapshot(store, target, total)
-        del store
-    finally:
-        keeping.thread.join()
-    keeping.finish()
-    say(f"built {total} triples by patching: {removed} taken out, {len(fresh)} put in")
-    return Built(total, dict(reads))
+
+def _apply(target: Path, gone: set[Triple], come: list[Quad], triples: int) -> tuple[int, int]:
+    """Take ``gone`` out of the store at ``target`` (of ``triples`` triples) and put ``come``
+    in, writing its snapshot if it is small enough to have one; how many triples were taken
+    out and put in (of those it held, and of those it did not)."""
+    store = Store(str(target))
+    removed = 0
+    for triple in gone:
+        quad = Quad(*triple)
+        if quad in store:
+            store.remove(quad)
+            removed += 1
+    fresh = [q for q in come if q not in store]
+    store.extend(fresh)
+    store.flush()
+    keep_snapshot(store, target, triples - removed + len(fresh))
+    del store
+    return removed, len(fresh)
 
 
 def _read_edited(
