@@ -159,6 +159,12 @@ def test_edits_that_need_the_whole_file_are_declined(edit: tuple[str, str]) -> N
     assert check(TEXT, new_text) is None
 
 
+def test_a_carriage_return_in_the_old_text_means_a_whole_parse() -> None:
+    old = TEXT.replace("    kind: blog-post\n", "    kind: blog-post\r\n")
+    assert reparse(old.encode(), TEXT.encode(), entries_of(old), FILE) is None
+    assert reparse(TEXT.encode(), TEXT.encode(), entries_of(TEXT), FILE) == entries_of(TEXT)
+
+
 def test_the_entries_after_an_edit_move_by_the_lines_it_added() -> None:
     new = TEXT.replace(
         "    topic: alignment\n    aliases:", "    topic: alignment\n\n\n    aliases:"

@@ -42,8 +42,10 @@ def reparse(old: bytes, new: bytes, entries: FileEntries, file: str) -> FileEntr
     The entries returned are the given ones (those before and after the edit, their lines
     moved) and new ones for the entries the edit touched.
     """
-    if any(b in new for b in _OTHER_BREAKS):
-        return None
+    if old == new:
+        return entries
+    if any(b in text for b in _OTHER_BREAKS for text in (old, new)):
+        return None  # lines would not be counted as the parser counts them
     start, old_end, new_end = _changed(old, new)
     first_line = old.count(b"\n", 0, start) + 1  # the first changed line, in both texts
     old_after = first_line + old.count(b"\n", start, old_end)  # the first unchanged one after
