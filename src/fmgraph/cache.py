@@ -350,12 +350,12 @@ def patch_base(stores: Path, data_dir: Path, digests: dict[str, bytes]) -> Path 
             if manifest.get("format") != STORE_FORMAT or manifest.get("package") != package:
                 continue
             before = {n: bytes.fromhex(d) for n, d in manifest["data"].items()}
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue
+            newest_first = -path.stat().st_mtime_ns
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # unreadable, or removed by another process meanwhile
         changed = {n for n in before.keys() | data.keys() if before.get(n) != data.get(n)}
         if not changed or any(Path(n).suffix in RDF_SUFFIXES for n in changed):
             continue
-        newest_first = -path.stat().st_mtime_ns
         found.append((sum(sizes.get(n, 0) for n in changed), newest_first, path.name, path))
     for *_, path in sorted(found):
         if damage(path, path.name) is None:

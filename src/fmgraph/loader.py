@@ -337,11 +337,6 @@ def _load_catalog(data_dir: Path, known: Mapping[Path, FileEntries]) -> Catalog:
     return catalog
 
 
-def add_document(catalog: Catalog, document: Any, file: str, problems: list[Problem]) -> None:
-    """Add the entries of one parsed YAML document to ``catalog``."""
-    add_entries(catalog, read_entries(document, file, problems), problems)
-
-
 def read_entries(document: Any, file: str, problems: list[Problem]) -> FileEntries:
     """The entries of one parsed YAML document, each checked on its own; a problem with one
     is added to ``problems`` and the entry left out."""

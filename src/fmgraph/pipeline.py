@@ -109,8 +109,11 @@ def build_store(data_dir: Path, target: Path, progress: Progress | None = None) 
         if len(head) > SHACL_BUILD_LIMIT:  # a catalog this large may be patched later
             say("keeping the catalog for later builds")
             digests = {p.name: d for p, d in reads.items() if p.suffix not in RDF_SUFFIXES}
-            keeping = Background(write_catalog, target, by_file(catalog_entries(catalog)),
-                                  digests, from_yaml, data_dir)  # fmt: skip
+            keeping = Background(
+                lambda: write_catalog(
+                    target, by_file(catalog_entries(catalog)), digests, from_yaml, data_dir
+                )
+            )
         if not keep_snapshot(store, target, total):
             # Compacting the files the bulk loader wrote makes every later read cheaper, for
             # 0.7-0.9 CPU-s of build at 1M triples: cold `path` 0.13 -> 0.11 CPU-s, `show`
