@@ -52,6 +52,17 @@ def _build(data: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Pa
     return store_path(data, messages.append), messages
 
 
+def _assert_as_full_build(
+    path: Path, course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Check that the store at ``path`` holds what a full build of ``course`` holds; the
+    full build's store."""
+    full, messages = _build(course, tmp_path / "fresh", monkeypatch)
+    assert not any(m.startswith("patching") for m in messages)
+    assert _quads(path) == _quads(full)
+    return full
+
+
 def _quads(path: Path) -> list[str]:
     store = Store.read_only(str(path))
     try:
@@ -128,9 +139,7 @@ def test_a_patched_store_holds_what_a_full_build_holds(
     patched, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert any(m.startswith("patching the store") for m in messages), messages
     assert patched != base
-    full, full_messages = _build(course, tmp_path / "fresh", monkeypatch)
-    assert not any(m.startswith("patching") for m in full_messages)
-    assert _quads(patched) == _quads(full)
+    full = _assert_as_full_build(patched, course, tmp_path, monkeypatch)
     assert read_manifest(patched)["triples"] == read_manifest(full)["triples"]
     assert _quads(base) == before and damage(base, base.name) is None  # the base is untouched
     # the patched store keeps its catalog too, so the next edit patches it in turn
@@ -145,8 +154,7 @@ def test_edits_in_a_row_patch_the_last_store(
         edit(course)
         patched, messages = _build(course, tmp_path / "cache", monkeypatch)
         assert any(m.startswith("patching the store") for m in messages)
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(patched) == _quads(full)
+    _assert_as_full_build(patched, course, tmp_path, monkeypatch)
 
 
 def test_a_removed_yaml_file_takes_its_statements_along(
@@ -157,8 +165,7 @@ def test_a_removed_yaml_file_takes_its_statements_along(
     (course / "more.yaml").unlink()
     patched, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert any("more.yaml changed" in m for m in messages)
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(patched) == _quads(full)
+    _assert_as_full_build(patched, course, tmp_path, monkeypatch)
     assert not any("patch-test-concept" in q for q in _quads(patched))
 
 
@@ -195,8 +202,7 @@ def test_a_statement_an_rdf_file_also_makes_stays(
     (course / "works.yaml").write_text(text.replace(description, "", 1))
     patched, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert any(m.startswith("patching the store") for m in messages)
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(patched) == _quads(full)
+    _assert_as_full_build(patched, course, tmp_path, monkeypatch)
     assert any(work.description in q for q in _quads(patched))
 
 
@@ -210,8 +216,7 @@ def test_an_rdf_file_that_changed_is_built_from_scratch(
     (course / "concepts.yaml").write_text((course / "concepts.yaml").read_text() + "\n")
     rebuilt, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert not any(m.startswith("patching") for m in messages)
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(rebuilt) == _quads(full)
+    _assert_as_full_build(rebuilt, course, tmp_path, monkeypatch)
 
 
 def test_bad_data_in_the_changed_file_fails_as_a_full_build_does(
@@ -263,8 +268,7 @@ def test_a_damaged_catalog_means_a_full_build(
     rebuilt, messages = _build(course, tmp_path / "cache", monkeypatch)
     # the damaged store is not a base (its manifest no longer matches), so no patch is tried
     assert not any(m.startswith("patching") for m in messages)
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(rebuilt) == _quads(full)
+    _assert_as_full_build(rebuilt, course, tmp_path, monkeypatch)
 
 
 def test_an_unreadable_catalog_is_declined(
@@ -322,8 +326,7 @@ def test_without_hard_links_the_tables_are_copied(
     patched, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert any(m.startswith("patching the store") for m in messages)
     assert all(os.stat(p).st_nlink == 1 for p in patched.iterdir() if p.is_file())
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(patched) == _quads(full)
+    _assert_as_full_build(patched, course, tmp_path, monkeypatch)
     assert damage(base, base.name) is None
 
 
@@ -343,8 +346,7 @@ def test_an_old_store_pruned_during_the_copy_means_a_full_build(
     EDITS["a concept is added"](course)
     rebuilt, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert any("building from scratch: the old store went away" in m for m in messages)
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(rebuilt) == _quads(full)
+    full = _assert_as_full_build(rebuilt, course, tmp_path, monkeypatch)
     assert sorted(p.name for p in rebuilt.iterdir()) == sorted(p.name for p in full.iterdir())
     assert not (rebuilt / BUILDING).exists()
 
@@ -365,8 +367,7 @@ def test_an_edit_inside_a_list_is_read_in_part(
     edit(course)
     patched, messages = _build(course, tmp_path / "cache", monkeypatch)
     assert any(m.startswith("patching the store") and "(read in part)" in m for m in messages)
-    full, _ = _build(course, tmp_path / "fresh", monkeypatch)
-    assert _quads(patched) == _quads(full)
+    full = _assert_as_full_build(patched, course, tmp_path, monkeypatch)
     patched_catalog, full_catalog = read_catalog(patched, course), read_catalog(full, course)
     assert patched_catalog.entries == full_catalog.entries
     lines = {
