@@ -2,14 +2,14 @@
 the entries of the files that did not change (:mod:`fmgraph.patch`).
 
 A large store's directory holds ``catalog.json``, naming each YAML file it was built from with
-the sha256 of its bytes and the file that keeps its entries, ``entries-<sha256>.json``: rows
-of plain JSON values, one per entry, in file order, each ending with the line the entry starts
-on; and a copy of the file's text, ``text-<sha256>.yaml``, so that an edit can be read in part
-(:mod:`fmgraph.reparse`). These files are named by the content they were read from, so a
-patched store shares those of its unchanged files with the store it came from. Stores are
-content-addressed and never change, and the manifest covers these files like any other; a
-file that cannot be read back is reported as :class:`ValueError`, and the build that wanted
-it builds from scratch.
+the sha256 of its bytes; beside it, for each, ``entries-<sha256>.json`` keeps the file's
+entries as rows of plain JSON values, one per entry, in file order, each ending with the line
+the entry starts on, and ``text-<sha256>.yaml`` a copy of the file's text, so that an edit
+can be read in part (:mod:`fmgraph.reparse`). These files are named by the content they were
+read from, so a patched store shares those of its unchanged files with the store it came
+from. Stores are content-addressed and never change, and the manifest covers these files like
+any other; a file that cannot be read back is reported as :class:`ValueError`, and the build
+that wanted it builds from scratch.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def write_catalog(
     for name in sorted(digests):
         sha256 = digests[name].hex()
         entries_file, text_file = ENTRIES.format(sha256), TEXT.format(sha256)
-        files[name] = {"sha256": sha256, "entries": entries_file}
+        files[name] = {"sha256": sha256}
         if not (target / entries_file).exists():
             rows = {s: [_row(e) for e in items] for s, items in entries.get(name, {}).items()}
             (target / entries_file).write_text(json.dumps(rows, ensure_ascii=False))
@@ -167,18 +167,18 @@ def kept_text(store: Path, digest: bytes) -> bytes | None:
         return None
 
 
-def read_catalog(store: Path, data_dir: Path, names: Iterable[str] | None = None) -> KeptCatalog:
-    """The catalog kept beside the store at ``store``, its entries' sources in ``data_dir``;
-    only the entries of ``names`` are read when given. ValueError when it cannot be read."""
+def read_catalog(store: Path, data_dir: Path) -> KeptCatalog:
+    """The catalog kept beside the store at ``store``, its entries' sources in ``data_dir``.
+    ValueError when it cannot be read. The files read are named by their digests here, never
+    by what the catalog says."""
     try:
         index = json.loads((store / CATALOG).read_bytes())
         if index.get("format") != FORMAT:
             raise ValueError(f"format {index.get('format')!r}, not {FORMAT}")
-        files = index["files"]
-        digests = {name: bytes.fromhex(f["sha256"]) for name, f in files.items()}
+        digests = {name: bytes.fromhex(f["sha256"]) for name, f in index["files"].items()}
         entries: dict[str, FileEntries] = {}
-        for name in digests if names is None else names:
-            rows = json.loads((store / files[name]["entries"]).read_bytes())
+        for name, digest in digests.items():
+            rows = json.loads((store / ENTRIES.format(digest.hex())).read_bytes())
             file = os.fspath(data_dir / name)
             entries[name] = {
                 section: [_READERS[section](row, Source(file, row[-1])) for row in table]

@@ -14,10 +14,14 @@ version of a changed entry made can go, unless the ontology, an RDF file or the 
 fixed statements also state it, which is checked. The result holds the same triples as a full
 build of the same files (``tests/test_patch.py`` compares them over many edits).
 
+An edited file is read in part where :mod:`fmgraph.reparse` can, and whole otherwise.
+
 Whatever a patch cannot do the same way as a full build, it declines (:class:`CannotPatch`),
 and the caller builds from scratch: an RDF file that changed, a catalog small enough for the
-build-time SHACL check, an old store with a snapshot, a kept catalog that cannot be read.
-Problems in the data are raised as the full build raises them, with the same messages.
+build-time SHACL check, an old store with a snapshot, a kept catalog that cannot be read, an
+edit that changes more than ``MAX_CHANGED_SHARE`` of the triples, an old store removed while
+it was copied. Problems in the data are raised as a full build raises them, with the same
+messages.
 """
 
 from __future__ import annotations
