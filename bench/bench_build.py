@@ -42,29 +42,13 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import dump_ntriples, ratio, run, say, span, synthetic
+from measure import FMGRAPH, Samples, arguments, dump_ntriples, ratio, run, say, span, synthetic
 
 BENCH = Path(__file__).resolve().parent
-FMGRAPH = [sys.executable, "-c", "import sys; from fmgraph.cli import main; sys.exit(main())"]
-
-
-@dataclass
-class Samples:
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    rss: list[int] = field(default_factory=list)
-    detail: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, wall: float, cpu: float, rss: int, detail: dict[str, Any]) -> None:
-        self.wall.append(wall)
-        self.cpu.append(cpu)
-        self.rss.append(rss)
-        self.detail.append(detail)
 
 
 def ensure_data(workdir: Path, triples: int, seed: int) -> Path:
@@ -306,18 +290,14 @@ def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
         _child(*sys.argv[2:5])
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments(__doc__, rounds=5, workdir="/tmp/fmgraph-build-bench")
     parser.add_argument("--triples", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--snapshot-sizes", default="5000,10000,20000,50000,84000")
     parser.add_argument("--snapshot-rounds", type=int, default=7)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/fmgraph-build-bench"))
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--skip-snapshot", action="store_true")
     parser.add_argument("--skip-edits", action="store_true")
     parser.add_argument("--edit-rounds", type=int, default=5)
-    parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.before:

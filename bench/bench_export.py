@@ -24,7 +24,6 @@ grows per tenfold step (log10 of the time ratio; 1.0 is linear).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import itertools
 import math
@@ -32,11 +31,10 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import FMGRAPH, code_versions, run, say, span, synthetic
+from measure import FMGRAPH, Samples, arguments, code_versions, run, say, span, synthetic
 
 BENCH = Path(__file__).resolve().parent
 SUFFIX = {"ntriples": "nt", "turtle": "ttl", "jsonld": "jsonld", "rdfxml": "rdf"}
@@ -52,14 +50,6 @@ from pathlib import Path
 from fmgraph.cache import store_path
 print(store_path(Path(sys.argv[1])))
 """
-
-
-@dataclass
-class Samples:
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    rss: list[int] = field(default_factory=list)  # bytes
-    output: Path | None = None
 
 
 def ensure_data(workdir: Path, triples: int, seed: int, blank: int) -> Path:
@@ -86,14 +76,10 @@ def digest(path: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments(__doc__, rounds=5, workdir="/tmp/fmgraph-export-bench")
     parser.add_argument("--sizes", default="100000,1000000", help="triples, comma-separated")
     parser.add_argument("--formats", default="ntriples,turtle", help=", ".join(SUFFIX))
-    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--blank-nodes", type=int, default=0, help="blank nodes added")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/fmgraph-export-bench"))
-    parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     formats = args.formats.split(",")

@@ -23,15 +23,13 @@ and for CPU time. Outputs of the two code versions are compared and any differen
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import FMGRAPH, code_versions, run, say, span, synthetic
+from measure import FMGRAPH, Samples, arguments, code_versions, run, say, span, synthetic
 
 BENCH = Path(__file__).resolve().parent
 BASELINE = 'python -c "import networkx"'
@@ -43,13 +41,6 @@ COMMANDS = (
 )
 
 
-@dataclass
-class Samples:
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    output: bytes = b""
-
-
 def ensure_data(workdir: Path, triples: int, deep: int, seed: int) -> Path:
     """The synthetic course of ``triples`` (with ``deep`` concepts under dpo), made once."""
     args = ["--triples", str(triples), "--seed", str(seed)]
@@ -58,13 +49,9 @@ def ensure_data(workdir: Path, triples: int, deep: int, seed: int) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments(__doc__, rounds=7, workdir="/tmp/fmgraph-plan-bench")
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--deep-concepts", type=int, default=3000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/fmgraph-plan-bench"))
-    parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     shapes = {

@@ -19,7 +19,6 @@ ratio to importing networkx in that round, for wall and for CPU time.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -28,18 +27,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_plan import BASELINE, Samples, ensure_data
-from measure import FMGRAPH, code_versions, run, say, span
+from bench_plan import BASELINE, ensure_data
+from measure import FMGRAPH, Samples, arguments, code_versions, run, say, span
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments(__doc__, rounds=7, workdir="/tmp/fmgraph-render-bench")
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--deep-concepts", type=int, default=0)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/fmgraph-render-bench"))
-    parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     data = ensure_data(args.workdir, args.triples, args.deep_concepts, args.seed)

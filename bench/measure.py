@@ -4,6 +4,7 @@ their peak memory, ranges and per-round ratios, progress lines, and the syntheti
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import shutil
@@ -12,8 +13,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 BENCH = Path(__file__).resolve().parent
 
@@ -48,6 +50,37 @@ def run(command: list[str], env: dict[str, str] | None = None) -> Child:
 
 #: A cold fmgraph command: the CLI, run by this Python.
 FMGRAPH = [sys.executable, "-c", "import sys; from fmgraph.cli import main; sys.exit(main())"]
+
+
+@dataclass
+class Samples:
+    """What the rounds measured of one process: wall and CPU seconds and peak resident bytes
+    per round, with what a benchmark keeps besides (each round's details, the output)."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    detail: list[dict[str, Any]] = field(default_factory=list)
+    output: Any = b""
+
+    def add(
+        self, wall: float, cpu: float, rss: int = 0, detail: dict[str, Any] | None = None
+    ) -> None:
+        self.wall.append(wall)
+        self.cpu.append(cpu)
+        self.rss.append(rss)
+        self.detail.append(detail or {})
+
+
+def arguments(doc: str, *, rounds: int, workdir: str) -> argparse.ArgumentParser:
+    """A parser with the options every benchmark takes (``--seed``, ``--rounds``,
+    ``--workdir``, ``--before``), described by the first paragraph of ``doc``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--workdir", type=Path, default=Path(workdir))
+    parser.add_argument("--before", type=Path, help="a src directory of the code to compare")
+    return parser
 
 
 def code_versions(workdir: Path, before: Path | None) -> dict[str, dict[str, str]]:

@@ -313,8 +313,9 @@ def _build(
                             leftover.unlink()
             if built is None:
                 built = build_store(data_dir, tmp, say)
-            read = {f"data/{p.name}": d for p, d in built.reads.items()}
-            read.update(_digests(list(_package_inputs())))
+            # the package as hashed before the build; the data as the build read it
+            read = {n: d for n, d in digests.items() if not n.startswith("data/")}
+            read.update({f"data/{p.name}": d for p, d in built.reads.items()})
             key = content_key(read)
             write_manifest(tmp, key, built.triples, read, like=base)
             target = stores / key

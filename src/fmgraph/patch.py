@@ -45,6 +45,7 @@ from .build import (
     statement_triple,
 )
 from .catalogfile import (
+    CATALOG,
     ENTRIES,
     TEXT,
     KeptCatalog,
@@ -75,8 +76,6 @@ Progress = Callable[[str], None]
 
 #: Files of an engine directory that never change once written: a copy links them.
 _IMMUTABLE_SUFFIXES = (".sst", ".blob")
-#: Files of a store directory a copy leaves behind: locks, logs, and what is written anew.
-_NOT_COPIED = ("LOCK", "manifest.json", "concepts.json", "catalog.json", ".building")
 #: The share of a store's triples a patch may change; beyond it, taking triples out one by one
 #: costs more than a full build (bench/bench_build.py --edits).
 MAX_CHANGED_SHARE = 0.1
@@ -115,7 +114,7 @@ def _patch_store(
     progress: Progress | None,
 ) -> Built:
     say = progress or (lambda _message: None)
-    base_triples, base_data, kept = _old_store(base, data_dir)
+    base_triples, base_data, base_files, kept = _old_store(base, data_dir)
     read = _read(base, data_dir, digests, base_data, kept)
     change = _change(kept, read)
     if change.statements <= SHACL_BUILD_LIMIT:
@@ -123,20 +122,22 @@ def _patch_store(
     if len(change.gone) + len(change.come) > MAX_CHANGED_SHARE * base_triples:
         size = len(change.gone) + len(change.come)
         raise CannotPatch(f"{size} triples change, a full build is cheaper")
-    what = [f"{n} (read in part)" if n in read.in_part else n for n in change.files]
+    in_part = {p.name for p in read.in_part}
+    what = [f"{n} (read in part)" if n in in_part else n for n in change.files]
     say(f"patching the store {base.name}: {', '.join(what)} changed")
     try:
-        _link_copy(base, target, keep=[f.format(d.hex()) for d in read.unchanged.values()
-                                       for f in (ENTRIES, TEXT)])  # fmt: skip
+        wanted = {f.format(d.hex()) for d in read.unchanged.values() for f in (ENTRIES, TEXT)}
+        unwanted = set(kept_files(base)) - wanted
+        names = [n for n in base_files if n not in unwanted and n != CATALOG]
+        _link_copy(base, target, names, wanted)
     except FileNotFoundError as e:  # another process pruned the old store meanwhile
         raise CannotPatch(f"the old store went away while it was copied ({e})") from e
 
     # The catalog is written in a second thread while the store is changed. The entries of
     # the files read in part are grouped already; the others' are grouped here.
     yaml_digests = {p.name: d for p, d in read.digests.items() if p.suffix not in RDF_SUFFIXES}
-    in_part = {p for p in read.known if p.name in read.in_part}
-    grouped = {p.name: read.known[p] for p in in_part}
-    in_part_files = {os.fspath(p) for p in in_part}
+    grouped = {p.name: read.known[p] for p in read.in_part}
+    in_part_files = {os.fspath(p) for p in read.in_part}
     grouped.update(by_file(e for e in change.entries if e.source.file not in in_part_files))
     keeping = Background(write_catalog, target, grouped, yaml_digests, change.statements,
                          data_dir)  # fmt: skip
@@ -151,8 +152,9 @@ def _patch_store(
     return Built(total, dict(read.digests))
 
 
-def _old_store(base: Path, data_dir: Path) -> tuple[int, dict[str, bytes], KeptCatalog]:
-    """The old store's triple count, the digests of its data files and its kept catalog."""
+def _old_store(base: Path, data_dir: Path) -> tuple[int, dict[str, bytes], list[str], KeptCatalog]:
+    """The old store's triple count, the digests of its data files, the files its manifest
+    lists (its content) and its kept catalog."""
     from .cache import read_manifest
 
     if (base / SNAPSHOT).exists():
@@ -161,7 +163,7 @@ def _old_store(base: Path, data_dir: Path) -> tuple[int, dict[str, bytes], KeptC
         manifest = read_manifest(base)
         triples = int(manifest["triples"])
         data = {name: bytes.fromhex(d) for name, d in manifest["data"].items()}
-        return triples, data, read_catalog(base, data_dir)
+        return triples, data, sorted(manifest["files"]), read_catalog(base, data_dir)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CannotPatch(f"the old store's records cannot be read: {e}") from e
 
@@ -174,7 +176,7 @@ class _Read:
     digests: dict[Path, bytes]  # of every data file, as read or as the old store had it
     unchanged: dict[Path, bytes]  # the files as the old store has them: not read again
     known: dict[Path, FileEntries]  # entries not parsed from a whole file
-    in_part: set[str]  # the names of the edited files read in part
+    in_part: set[Path]  # the edited files read in part
 
 
 def _read(
@@ -188,7 +190,8 @@ def _read(
     edited ones' read in part where they can be, the rest parsed; checked whole."""
     unchanged: dict[Path, bytes] = {}
     known: dict[Path, FileEntries] = {}
-    for path in data_files(data_dir):
+    files = data_files(data_dir)
+    for path in files:
         digest = digests.get(f"data/{path.name}")
         if path.suffix in RDF_SUFFIXES:
             if digest is None or base_data.get(f"data/{path.name}") != digest:
@@ -197,14 +200,14 @@ def _read(
         elif digest is not None and kept.digests.get(path.name) == digest:
             unchanged[path] = digest
             known[path] = kept.entries[path.name]
-    in_part: set[str] = set()
+    in_part: set[Path] = set()
     with recording_reads() as reads:
-        for path in data_files(data_dir):
+        for path in files:
             if path not in unchanged and path.name in kept.digests:
                 entries = _read_edited(base, path, kept.digests[path.name], kept.entries)
                 if entries is not None:
                     known[path] = entries
-                    in_part.add(path.name)
+                    in_part.add(path)
         catalog = load_catalog(data_dir, known)
     reads.update(unchanged)
     rdf_now = {f"data/{p.name}" for p in catalog.rdf_files}
@@ -379,19 +382,13 @@ def _lines_with(path: Path, needles: list[bytes]) -> bytes | None:
 # Copying a store
 
 
-def _link_copy(base: Path, target: Path, keep: list[str]) -> None:
-    """Copy the store at ``base`` into ``target``: its immutable table files and the entries
-    files named in ``keep`` as hard links (copies where links cannot be made), the rest as
-    copies."""
-    wanted = set(keep)
-    kept = set(kept_files(base))
-    for source in base.iterdir():
-        name = source.name
-        if not source.is_file() or name in _NOT_COPIED or name.startswith("LOG"):
-            continue
-        if name in kept and name not in wanted:
-            continue
-        if source.suffix in _IMMUTABLE_SUFFIXES or name in wanted:
+def _link_copy(base: Path, target: Path, names: list[str], also_linked: set[str]) -> None:
+    """Copy the files ``names`` of the store at ``base`` into ``target``: the engine's
+    immutable table files and ``also_linked`` as hard links (copies where links cannot be
+    made), the rest as copies."""
+    for name in names:
+        source = base / name
+        if source.suffix in _IMMUTABLE_SUFFIXES or name in also_linked:
             try:
                 os.link(source, target / name)
                 continue
