@@ -24,12 +24,11 @@ and for CPU time. Outputs of the two code versions are compared and any differen
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import FMGRAPH, Samples, arguments, code_versions, run, say, span, synthetic
+from measure import FMGRAPH, Samples, arguments, code_versions, print_ratios, run, say, synthetic
 
 BENCH = Path(__file__).resolve().parent
 BASELINE = 'python -c "import networkx"'
@@ -95,22 +94,14 @@ def main() -> None:
         for name, (command, command_env) in commands.items():
             if name in indexes:
                 indexes[name].unlink(missing_ok=True)
-            wall, cpu, _, _ = run(command, command_env)
-            samples[name].wall.append(wall)
-            samples[name].cpu.append(cpu)
+            samples[name].add(*run(command, command_env)[:3])
         say(f"round {i + 1}/{args.rounds} done")
     base = samples[BASELINE]
     print(f"# fmgraph plan / path, cold, {args.triples:,} triples, {args.rounds} rounds")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average (1 min) "
           f"{min(loads):.2f}-{max(loads):.2f} over the rounds")  # fmt: skip
     print()
-    print("| command | wall | CPU | ratio wall | ratio CPU |")
-    print("|---|---|---|---|---|")
-    for name, got in samples.items():
-        wall_ratio = statistics.median(w / b for w, b in zip(got.wall, base.wall, strict=True))
-        cpu_ratio = statistics.median(c / b for c, b in zip(got.cpu, base.cpu, strict=True))
-        print(f"| {name} | {span(got.wall)} | {span(got.cpu)} | {wall_ratio:.2f}x | "
-              f"{cpu_ratio:.2f}x |")  # fmt: skip
+    print_ratios(samples, base)
     if args.before:
         for name, got in samples.items():
             if name.endswith("[after]"):

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_plan import BASELINE, ensure_data
-from measure import FMGRAPH, Samples, arguments, code_versions, run, say, span
+from measure import FMGRAPH, Samples, arguments, code_versions, print_ratios, run, say
 
 
 def main() -> None:
@@ -64,9 +63,7 @@ def main() -> None:
     for i in range(args.rounds):
         loads.append(os.getloadavg()[0])
         for name, (command, command_env) in commands.items():
-            wall, cpu, _, _ = run(command, command_env)
-            samples[name].wall.append(wall)
-            samples[name].cpu.append(cpu)
+            samples[name].add(*run(command, command_env)[:3])
         say(f"round {i + 1}/{args.rounds} done")
     loads.append(os.getloadavg()[0])
     base = samples[BASELINE]
@@ -77,13 +74,7 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, load average (1 min) {min(loads):.2f}-{max(loads):.2f} "
           "over the rounds")  # fmt: skip
     print()
-    print("| command | wall | CPU | ratio wall | ratio CPU |")
-    print("|---|---|---|---|---|")
-    for name, got in samples.items():
-        wall_ratio = statistics.median(w / b for w, b in zip(got.wall, base.wall, strict=True))
-        cpu_ratio = statistics.median(c / b for c, b in zip(got.cpu, base.cpu, strict=True))
-        print(f"| {name} | {span(got.wall)} | {span(got.cpu)} | {wall_ratio:.2f}x | "
-              f"{cpu_ratio:.2f}x |")  # fmt: skip
+    print_ratios(samples, base)
     if args.before:
         before, after = (samples[name].output for name in pages)
         same = "identical" if before == after else "DIFFERENT"

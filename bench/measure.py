@@ -72,6 +72,16 @@ class Samples:
         self.detail.append(detail or {})
 
 
+def print_ratios(samples: dict[str, Samples], base: Samples) -> None:
+    """A table of each process's wall and CPU time and its ratio to ``base`` (the median over
+    rounds of the ratio within a round)."""
+    print("| command | wall | CPU | ratio wall | ratio CPU |")
+    print("|---|---|---|---|---|")
+    for name, got in samples.items():
+        print(f"| {name} | {span(got.wall)} | {span(got.cpu)} | "
+              f"{ratio(got.wall, base.wall):.2f}x | {ratio(got.cpu, base.cpu):.2f}x |")  # fmt: skip
+
+
 def arguments(doc: str, *, rounds: int, workdir: str) -> argparse.ArgumentParser:
     """A parser with the options every benchmark takes (``--seed``, ``--rounds``,
     ``--workdir``, ``--before``), described by the first paragraph of ``doc``."""
